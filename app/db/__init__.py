@@ -1,0 +1,1 @@
+"""Persistence: the declarative base, engine/session handling and the ORM models."""

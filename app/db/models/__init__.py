@@ -1,0 +1,5 @@
+"""All ORM models, imported here so Alembic and ``Base.metadata`` see every table."""
+
+from app.db.models.targets import ImportBatch, Indicator, Project, Unit
+
+__all__ = ["ImportBatch", "Indicator", "Project", "Unit"]

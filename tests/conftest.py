@@ -1,0 +1,134 @@
+"""Test fixtures: a real database (SQLite file by default, PostgreSQL when TEST_DATABASE_URL says so).
+
+- ``database_url``: one migrated database for the session (``alembic upgrade head``).
+- ``db``: a session whose work is rolled back after each test (SAVEPOINT pattern).
+- ``fresh_database_url``: a brand-new empty database for tests that commit or run the CLI.
+- ``client``: FastAPI ``TestClient`` bound to the ``db`` session.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
+_TMP = Path(tempfile.mkdtemp(prefix="jixiao-test-"))
+os.environ.setdefault("JIXIAO_ENV", "test")
+os.environ.setdefault("SECRET_KEY", "test-secret-key")
+
+ROOT = Path(__file__).resolve().parents[1]
+SEED = ROOT / "seeds" / "menyuan-emergency-2023.txt"
+
+
+def is_postgres() -> bool:
+    return TEST_DATABASE_URL.startswith("postgresql")
+
+
+def _create_database() -> str:
+    """Make an empty database and return its URL."""
+    if not is_postgres():
+        return f"sqlite:///{_TMP / f'{uuid.uuid4().hex}.db'}"
+    url = make_url(TEST_DATABASE_URL)
+    name = f"jx_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+def _drop_database(db_url: str) -> None:
+    if not is_postgres():
+        Path(make_url(db_url).database).unlink(missing_ok=True)
+        return
+    url = make_url(db_url)
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def _use_database(url: str) -> None:
+    """Point settings, engine caches and subprocesses at ``url``."""
+    from app.core.config import get_settings
+    from app.db.session import get_engine, get_sessionmaker
+
+    os.environ["DATABASE_URL"] = url
+    get_settings.cache_clear()
+    get_engine.cache_clear()
+    get_sessionmaker.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def database_url() -> Iterator[str]:
+    from app.db.migrate import upgrade_to_head
+
+    url = _create_database()
+    upgrade_to_head(url)
+    _use_database(url)
+    yield url
+    from app.db.session import get_engine
+
+    get_engine().dispose()
+    _drop_database(url)
+
+
+@pytest.fixture
+def fresh_database_url(database_url: str) -> Iterator[str]:
+    """An empty, un-migrated database; settings point at it for the test's duration."""
+    url = _create_database()
+    _use_database(url)
+    try:
+        yield url
+    finally:
+        from app.db.session import get_engine
+
+        get_engine().dispose()
+        _use_database(database_url)
+        _drop_database(url)
+
+
+@pytest.fixture
+def db(database_url: str) -> Iterator[Session]:
+    from app.db.session import get_engine
+
+    connection = get_engine().connect()
+    outer = connection.begin()
+    session = Session(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+    try:
+        yield session
+    finally:
+        session.close()
+        outer.rollback()
+        connection.close()
+
+
+@pytest.fixture
+def app(db: Session):
+    from app.db.deps import get_session
+    from app.main import create_app
+
+    application = create_app()
+
+    def _session() -> Iterator[Session]:
+        yield db
+        db.flush()
+
+    application.dependency_overrides[get_session] = _session
+    return application
+
+
+@pytest.fixture
+def client(app):
+    from fastapi.testclient import TestClient
+
+    with TestClient(app) as c:
+        yield c
