@@ -12,6 +12,7 @@ import sys
 
 COMMAND_MODULES = (
     "app.cli.db_cmd",
+    "app.cli.import_cmd",
 )
 
 

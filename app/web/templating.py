@@ -7,6 +7,7 @@ from decimal import Decimal
 from fastapi.templating import Jinja2Templates
 
 from app.core.config import PROJECT_ROOT
+from app.targets.types import decimal_str
 
 templates = Jinja2Templates(directory=str(PROJECT_ROOT / "templates"))
 
@@ -19,3 +20,4 @@ def fmt_decimal(value: Decimal | None, places: int = 2) -> str:
 
 
 templates.env.filters["dec"] = fmt_decimal
+templates.env.filters["plain"] = decimal_str

@@ -2,14 +2,28 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db.base import Base
+
+if TYPE_CHECKING:
+    from app.db.models.entry import IndicatorActual
 
 Money = Numeric(18, 4)  # 万元, four places keep 元 exact
 Value = Numeric(24, 6)
@@ -17,7 +31,7 @@ Points = Numeric(8, 2)
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class Unit(Base):
@@ -95,6 +109,9 @@ class Indicator(Base):
     points: Mapped[Decimal | None] = mapped_column(Points)  # manual 分值 when the table gives it
 
     project: Mapped[Project] = relationship(back_populates="indicators")
+    actual: Mapped[IndicatorActual | None] = relationship(
+        back_populates="indicator", cascade="all, delete-orphan", passive_deletes=True
+    )
 
 
 class ImportBatch(Base):
