@@ -31,7 +31,12 @@ def test_first_import_creates_everything(db):
     child = db.scalar(select(Unit).where(Unit.code == "900001"))
     assert child.parent.code == "900"
     check = _indicator(db, "企业安全检查")
-    assert (check.operator, check.value, check.unit, check.direction) == (">=", Decimal("20"), "次", "positive")
+    assert (check.operator, check.value, check.unit, check.direction) == (
+        ">=",
+        Decimal("20"),
+        "次",
+        "positive",
+    )
     assert _indicator(db, "检查成本").direction == "reverse"
     assert result.batch.counts["indicators"] == 5
 
@@ -59,9 +64,8 @@ def test_changed_target_with_actual_is_refused_then_forced(db):
     db.add(IndicatorActual(indicator_id=check.id, raw="22", value=Decimal("22")))
     db.flush()
     changed = small_table(check_target=numeric("≥25次", ">=", "25", "次"))
-    with db.begin_nested():
-        with pytest.raises(ImportRefused) as refused:
-            _import(db, changed)
+    with db.begin_nested(), pytest.raises(ImportRefused) as refused:
+        _import(db, changed)
     assert "企业安全检查" in str(refused.value)
     db.expire_all()
     assert _indicator(db, "企业安全检查").value == Decimal("20")
