@@ -15,7 +15,9 @@ def qualitative(word: str) -> Target:
     return Target(raw=word, kind="qualitative", expected=word)
 
 
-def indicator(name: str, target: Target, level1: str = "产出指标", level2: str = "数量指标") -> ParsedIndicator:
+def indicator(
+    name: str, target: Target, level1: str = "产出指标", level2: str = "数量指标"
+) -> ParsedIndicator:
     return ParsedIndicator(level1=level1, level2=level2, name=name, target=target)
 
 
