@@ -28,7 +28,7 @@ def indicator_counts(session: Session, project_ids: list[int]) -> dict[int, int]
         .where(Indicator.project_id.in_(project_ids))
         .group_by(Indicator.project_id)
     )
-    return dict(rows.tuples())
+    return {project_id: n for project_id, n in rows}
 
 
 def years(session: Session) -> list[int]:
