@@ -1,0 +1,897 @@
+"""Read a 绩效目标表 laid out as a grid (issue 7 items 1 and 3). PURE: rows of cell strings in,
+:class:`~app.targets.types.ParsedTable` out, whatever file format the rows came from.
+
+The usual bureau layout::
+
+    XX县应急管理局2023年项目支出绩效目标表                  ← title: unit and year
+    项目名称 | 全县安全生产监管专项 | 资金总额(万元) | 50     ← project block (one or several a sheet)
+    年度绩效目标 | 目标1：…… 目标2：……
+    一级指标 | 二级指标 | 三级指标 | 符号 | 指标值 | 计量单位 | 分值   ← header, in the first 20 rows
+    产出指标 | 数量指标 | 企业安全检查 | ≥ | 50 | 次 | 5
+             |          | 第三方专家咨询 | ≥ | 2  | 次 | 5      ← blank (or merged) = same as above
+
+Rules:
+- the header row is the first of the first 20 rows naming an indicator column (三级指标/指标名称),
+  a value column (指标值/目标值 …) and a level column (一级指标 or 二级指标); it may repeat later
+  (a header per project);
+- a row whose first cell is a block label (项目名称, 资金总额, 年度绩效目标, 单位名称 …) belongs
+  to a project block; 项目名称 after indicators starts the next project. A 项目名称 column instead
+  gives the project row by row (blank = same as above);
+- the unit comes from the block (单位编码, 单位名称), else the title
+  (``XX县应急管理局2023年…`` → 门源县应急管理局), else the file name; the year from the title,
+  else the file name;
+- an operator column (``≥``/``不低于``), the value and a unit column are joined into the raw text
+  (``≥`` ``95`` ``%`` → ``≥95%``; ``=`` is not written, as in the published tables) and read by the
+  value grammar; a direction word (正向/反向/定性) sets the indicator's direction instead;
+- 分值/权重 are the manual split; their level-1 sums are checked against the policy weights
+  (scoring.md §1: 产出50/效益30/满意度10; a level-1 成本指标 counts with 产出; without a 满意度
+  group its 10 may move to 效益) and a ``points_mismatch`` warning names the difference.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from app.targets.levels import DEFAULT_LEVEL2, level1_of, normalise_level1, normalise_level2, split_heading
+from app.targets.types import (
+    BENEFIT,
+    COST_L1,
+    OUTPUT,
+    SATISFACTION,
+    ParsedIndicator,
+    ParsedProject,
+    ParsedTable,
+    ParsedUnit,
+    ParseWarning,
+    TableFormatError,
+    Target,
+)
+
+HEADER_SEARCH_ROWS = 20
+DEFAULT_LEVEL1_WEIGHTS: dict[str, Decimal] = {
+    OUTPUT: Decimal(50),
+    BENEFIT: Decimal(30),
+    SATISFACTION: Decimal(10),
+}
+
+
+@dataclass(slots=True)
+class GridSheet:
+    """One sheet (or HTML table, or CSV file) as rows of cell strings, merged cells expanded.
+
+    ``label`` names the sheet in messages (``工作表“项目1”``); ``first_row`` is the number shown
+    for ``rows[0]``.
+    """
+
+    name: str
+    rows: list[list[str]]
+    label: str = ""
+    first_row: int = 1
+
+    def line(self, index: int) -> int:
+        return self.first_row + index
+
+    def where(self, index: int) -> str:
+        return f"{self.label}第{self.line(index)}行"
+
+
+# ---------------------------------------------------------------- labels
+
+COLUMN_ROLES: dict[str, frozenset[str]] = {
+    "level1": frozenset({"一级指标", "一级指标名称"}),
+    "level2": frozenset({"二级指标", "二级指标名称"}),
+    "name": frozenset({"三级指标", "三级指标名称", "指标名称", "具体指标", "指标内容", "绩效指标名称"}),
+    "value": frozenset(
+        {
+            "指标值",
+            "年度指标值",
+            "指标值及单位",
+            "指标值含单位",
+            "目标值",
+            "年度目标值",
+            "目标值及单位",
+            "指标目标值",
+            "预期目标值",
+            "预期指标值",
+            "绩效指标值",
+            "年度绩效指标值",
+        }
+    ),
+    "unit": frozenset({"计量单位", "度量单位", "单位", "指标单位", "指标值单位"}),
+    "operator": frozenset(
+        {"指标性质", "计算符号", "符号", "指标方向", "运算符号", "比较符号", "指标符号", "指标值符号"}
+    ),
+    "points": frozenset({"分值", "权重", "指标分值", "指标权重", "分数", "权重分值"}),
+    "project": frozenset({"项目名称"}),
+    "amount": frozenset(
+        {"资金总额", "项目金额", "金额", "预算金额", "项目资金", "年度资金总额", "项目总金额"}
+    ),
+    "unit_code": frozenset({"单位编码", "单位代码", "预算单位编码", "单位编号"}),
+    "unit_name": frozenset({"单位名称", "预算单位", "预算单位名称", "实施单位", "填报单位", "编制单位"}),
+}
+
+BLOCK_LABELS: dict[str, frozenset[str]] = {
+    "project": COLUMN_ROLES["project"],
+    "amount": COLUMN_ROLES["amount"] | {"预算资金", "资金合计", "项目资金总额", "年度预算", "年度预算资金"},
+    "unit_code": COLUMN_ROLES["unit_code"],
+    "unit_name": COLUMN_ROLES["unit_name"],
+    "department": frozenset({"主管部门", "主管部门名称", "部门名称"}),
+    "goals": frozenset(
+        {"年度绩效目标", "绩效目标", "年度目标", "项目绩效目标", "总体目标", "年度总体目标", "预期目标"}
+    ),
+    "year": frozenset({"年度", "预算年度", "项目年度"}),
+    "money_unit": frozenset({"单位", "金额单位"}),
+}
+SKIP_PREFIXES = ("注", "备注", "说明", "填报说明", "填表说明", "合计", "总计", "小计", "总分")
+TOTAL_PREFIXES = ("合计", "总计")
+
+_NOTE = re.compile(r"[（(\[【][^）)\]】]*[）)\]】]")
+_SPACES = re.compile(r"[\s\u3000]+")
+_DIGIT_START = re.compile(r"^[0-9０-９.]")
+_DIGIT_END = re.compile(r"[0-9０-９]$")
+_LEAD_OPERATOR = re.compile(
+    r"^(?:[≥≤<>=＝＞＜≧≦﹦]|不低于|不少于|不高于|不超过|不大于|不小于|大于|小于|高于|低于|达到|超过|至少)"
+)
+_SYMBOLS = frozenset({"≥", "≤", ">", "<", ">=", "<=", "≧", "≦", "＞", "＜", "＞＝", "＜＝"})
+_EQUALS = frozenset({"=", "＝", "﹦", "==", "等于"})
+_OPERATOR_WORDS = frozenset(
+    {
+        "大于等于",
+        "小于等于",
+        "大于",
+        "小于",
+        "不低于",
+        "不少于",
+        "不高于",
+        "不超过",
+        "不大于",
+        "不小于",
+        "达到",
+        "至少",
+    }
+)
+_DIRECTION_WORDS: dict[str, str | None] = {
+    "正向": "positive",
+    "反向": "reverse",
+    "定性": "qualitative",
+    "定量": None,
+}
+_DIRECTION_LABEL = {"positive": "正向", "reverse": "反向", "qualitative": "定性"}
+_EMPTY_UNIT = frozenset({"", "-", "—", "/", "无", "--", "——", "、"})
+_YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
+_YEAR_BARE = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
+_TITLE_UNIT = re.compile(
+    r"^(?P<unit>.+?)(?:(?:19|20)\d{2}\s*年度?|部门预算|项目支出|部门整体|预算项目|绩效目标)"
+)
+_CODE_NAME = re.compile(r"^[\[【]?(?P<code>\d{3,})[\]】]?[\s\-_－—:：]*(?P<name>\D.*)$")
+_NUMBER = re.compile(r"[-+]?\d[\d,]*(?:\.\d+)?")
+_GOAL_LABEL = re.compile(r"目标\s*[0-9０-９一二三四五六七八九十]+\s*[:：、.．]\s*")
+_GOAL_NUMBER = re.compile(r"^\s*(?:\d+|[一二三四五六七八九十]+)\s*[、.．)）]\s*")
+
+
+def clean(text: str | None) -> str:
+    """A cell's text on one line: whitespace runs (line breaks, full-width spaces) → one space."""
+    return _SPACES.sub(" ", text or "").strip()
+
+
+def label_key(text: str) -> str:
+    """A header or label without notes, spaces and colons: ``资金总额（万元）：`` → ``资金总额``."""
+    return re.sub(r"[\s\u3000:：*＊]", "", _NOTE.sub("", text or ""))
+
+
+def _role(text: str, table: dict[str, frozenset[str]]) -> str | None:
+    key = label_key(text)
+    return next((role for role, names in table.items() if key in names), None)
+
+
+def column_role(text: str) -> str | None:
+    """The role of a header cell: ``年度指标值`` → ``value``, ``度量单位`` → ``unit`` …"""
+    return _role(text, COLUMN_ROLES)
+
+
+def block_label(text: str) -> str | None:
+    """The role of a project-block label: ``资金总额(万元)`` → ``amount`` …"""
+    return _role(text, BLOCK_LABELS)
+
+
+def header_columns(cells: Sequence[str]) -> dict[str, list[int]] | None:
+    """The columns of each role when ``cells`` is an indicator header row, else None.
+
+    A header merged across adjacent columns (指标值 over value and unit) keeps all its columns;
+    otherwise the first column of a role wins.
+    """
+    roles: dict[str, list[int]] = {}
+    for col, cell in enumerate(cells):
+        role = column_role(cell) if cell else None
+        if role is None:
+            continue
+        cols = roles.setdefault(role, [])
+        if not cols or (cols[-1] == col - 1 and cells[col - 1] == cell):
+            cols.append(col)
+    if "name" in roles and "value" in roles and ("level1" in roles or "level2" in roles):
+        return roles
+    return None
+
+
+# ---------------------------------------------------------------- what a sheet holds
+
+
+@dataclass(slots=True)
+class _Row:
+    """One indicator row as written, parsed once the table's year is known."""
+
+    line: int
+    where: str
+    level1: str
+    level2: str
+    name: str
+    value: str
+    operator: str
+    unit: str
+    points: str
+
+
+@dataclass(slots=True)
+class _Draft:
+    where: str
+    name: str | None = None
+    amount: Decimal | None = None
+    unit_code: str | None = None
+    unit_name: str | None = None
+    goals: list[str] = field(default_factory=list)
+    rows: list[_Row] = field(default_factory=list)
+    labels: set[str] = field(default_factory=set)
+
+
+@dataclass(slots=True)
+class _Context:
+    """What a sheet (or the file name) says about the whole table."""
+
+    title: str | None = None
+    year: int | None = None
+    unit_code: str | None = None
+    unit_name: str | None = None
+    department: str | None = None
+    money_scale: Decimal = Decimal(1)  # amounts in 万元; ``单位：元`` → 1/10000
+    total: Decimal | None = None
+
+
+def _warning(code: str, message: str, *, seq: int | None = None, row: _Row | None = None) -> ParseWarning:
+    return ParseWarning(
+        code=code,
+        message=message,
+        project_seq=seq,
+        indicator=row.name if row else None,
+        line=row.line if row else None,
+    )
+
+
+# ---------------------------------------------------------------- reading
+
+
+def read_grid(
+    sheets: Sequence[GridSheet],
+    *,
+    filename: str = "",
+    year: int | None = None,
+    level1_weights: dict[str, Decimal] | None = None,
+    apply_checks: bool = True,
+) -> ParsedTable:
+    """Read grid sheets into a ParsedTable; raise TableFormatError when no indicator table is found.
+
+    ``year`` overrides the year of the title or file name. Warnings: unreadable cells, points that
+    do not sum (``points_mismatch``), and the shared import checks of :mod:`app.targets.checks`.
+    """
+    weights = DEFAULT_LEVEL1_WEIGHTS if level1_weights is None else level1_weights
+    warnings: list[ParseWarning] = []
+    found: list[tuple[_Context, list[_Draft]]] = []
+    without_header: list[str] = []
+    for sheet in sheets:
+        result = _read_sheet(sheet, warnings)
+        if result is None:
+            without_header.append(sheet.label or sheet.name or "表格")
+        else:
+            found.append(result)
+    if not found:
+        where = "、".join(without_header) or (filename or "文件")
+        raise TableFormatError(
+            f"{where}：前{HEADER_SEARCH_ROWS}行中没有找到指标表头"
+            "（需要“一级指标”或“二级指标”、“三级指标”或“指标名称”、“指标值”或“目标值”等列）"
+        )
+    if not any(d.rows for _, drafts in found for d in drafts):
+        raise TableFormatError(f"{filename or '表格'}：找到了指标表头，但表头下没有任何指标行")
+
+    table_ctx = _merge_contexts([ctx for ctx, _ in found] + [_context_from_name(filename)])
+    table_year = year or table_ctx.year
+    if table_year is None:
+        warnings.append(_warning("year_missing", "未能从标题或文件名中确定预算年度（如“2023年”）"))
+
+    projects: list[ParsedProject] = []
+    units: dict[str, ParsedUnit] = {}
+    unit_amounts: dict[str, list[Decimal | None]] = defaultdict(list)
+    for ctx, drafts in found:
+        for draft in drafts:
+            seq = len(projects) + 1
+            code, unit_name = _unit_of(draft, [ctx, table_ctx], seq, warnings)
+            name = draft.name
+            if not name:
+                name = f"未命名项目{seq}"
+                warnings.append(
+                    _warning("project_name_missing", f"{draft.where}：项目没有名称，暂记为“{name}”", seq=seq)
+                )
+            if not draft.rows:
+                warnings.append(
+                    _warning("project_without_indicators", f"{draft.where}：项目“{name}”下没有指标", seq=seq)
+                )
+            indicators = [_indicator(row, table_year, seq, warnings) for row in draft.rows]
+            project = ParsedProject(
+                seq=seq,
+                unit_code=code,
+                name=name,
+                amount_wan=draft.amount,
+                goals=draft.goals,
+                indicators=indicators,
+            )
+            projects.append(project)
+            warnings.extend(check_points(project, weights))
+            units.setdefault(code, ParsedUnit(code=code, name=unit_name))
+            unit_amounts[code].append(draft.amount)
+
+    for code, amounts in unit_amounts.items():
+        if all(a is not None for a in amounts):
+            units[code].amount_wan = sum(amounts, Decimal(0))
+    total = table_ctx.total
+    if total is None and all(p.amount_wan is not None for p in projects):
+        total = sum((p.amount_wan for p in projects), Decimal(0))
+
+    table = ParsedTable(
+        title=table_ctx.title,
+        year=table_year,
+        total_wan=total,
+        units=list(units.values()),
+        projects=projects,
+        warnings=warnings,
+    )
+    if apply_checks:
+        table.warnings.extend(shared_checks(table))
+    return table
+
+
+def _read_sheet(sheet: GridSheet, warnings: list[ParseWarning]) -> tuple[_Context, list[_Draft]] | None:
+    """One sheet's context and project drafts; None when no header is found in its first 20 rows."""
+    ctx = _Context()
+    drafts: list[_Draft] = []
+    header: dict[str, list[int]] | None = None
+    draft: _Draft | None = None
+    above: dict[str, str] = {}  # "same as above" for the level-1, level-2 and project columns
+    previous_label: str | None = None
+
+    def start(index: int) -> _Draft:
+        nonlocal draft
+        draft = _Draft(where=sheet.where(index))
+        drafts.append(draft)
+        above.clear()
+        return draft
+
+    for index, raw in enumerate(sheet.rows):
+        if header is None and index >= HEADER_SEARCH_ROWS:
+            return None
+        cells = [clean(c) for c in raw]
+        if not any(cells):
+            previous_label = None
+            continue
+        columns = header_columns(cells)
+        if columns is not None:
+            header = columns
+            above.pop("level1", None)
+            above.pop("level2", None)
+            previous_label = None
+            continue
+        first = next(c for c in cells if c)
+        pairs = _label_pairs(cells) if block_label(_inline_label(first) or first) else []
+        if pairs:
+            for key, label, value in pairs:
+                if key in ("year", "money_unit"):
+                    _set_context(ctx, key, value)
+                elif key == "project":
+                    if draft is None or draft.rows or "project" in draft.labels:
+                        start(index)
+                    draft.name = value or None
+                    draft.labels.add(key)
+                elif draft is None and key in ("unit_code", "unit_name", "department"):
+                    _set_context(ctx, key, value)  # before any project: the whole sheet's unit
+                else:
+                    if draft is None or draft.rows:
+                        start(index)
+                    _set_block(draft, ctx, key, label, value, sheet.where(index), warnings)
+            previous_label = pairs[-1][0]
+            continue
+        if (
+            previous_label == "goals"
+            and draft is not None
+            and not cells[0]
+            and len(set(filter(None, cells))) == 1
+        ):
+            draft.goals.extend(split_goals(first))  # a goal continued on the next row (CSV, no merge)
+            continue
+        previous_label = None
+        if header is None:
+            if ctx.title is None and _is_title(cells):
+                ctx.title = first
+                _context_from_title(ctx, first)
+            continue
+        if first.startswith(SKIP_PREFIXES) and not _cell(cells, header, "name"):
+            if first.startswith(TOTAL_PREFIXES) and not drafts and ctx.total is None:
+                ctx.total = _first_amount(cells[1:], ctx.money_scale)
+            continue
+        project = _cell(cells, header, "project")
+        if project and project != above.get("project"):
+            start(index).name = project
+            above["project"] = project
+        if draft is None:
+            start(index)
+        _row_block_columns(draft, ctx, cells, header, sheet.where(index), warnings)
+        row = _indicator_cells(sheet, index, cells, header, above)
+        if row is None:
+            continue
+        if not row.name:
+            if row.value:
+                warnings.append(
+                    _warning(
+                        "indicator_name_missing",
+                        f"{row.where}：有指标值“{row.value}”但没有指标名称，已跳过",
+                        row=row,
+                    )
+                )
+            continue
+        draft.rows.append(row)
+    return (ctx, drafts) if header is not None else None
+
+
+def _indicator_cells(
+    sheet: GridSheet, index: int, cells: list[str], header: dict[str, list[int]], above: dict[str, str]
+) -> _Row | None:
+    level1 = _cell(cells, header, "level1")
+    level2 = _cell(cells, header, "level2")
+    if level1 and level1 != above.get("level1"):
+        above.pop("level2", None)  # a new level-1 group does not inherit the previous level 2
+        above["level1"] = level1
+    if level2:
+        above["level2"] = level2
+    return _Row(
+        line=sheet.line(index),
+        where=sheet.where(index),
+        level1=above.get("level1", ""),
+        level2=above.get("level2", ""),
+        name=_cell(cells, header, "name"),
+        value=_cell(cells, header, "value"),
+        operator=_cell(cells, header, "operator"),
+        unit=_cell(cells, header, "unit"),
+        points=_cell(cells, header, "points"),
+    )
+
+
+def _row_block_columns(
+    draft: _Draft,
+    ctx: _Context,
+    cells: list[str],
+    header: dict[str, list[int]],
+    where: str,
+    warnings: list[ParseWarning],
+) -> None:
+    """Amount and unit given as columns of the indicator rows (first non-blank value wins)."""
+    for key in ("amount", "unit_code", "unit_name"):
+        value = _cell(cells, header, key)
+        if value and key not in draft.labels:
+            _set_block(draft, ctx, key, key, value, where, warnings)
+
+
+# ---------------------------------------------------------------- indicators
+
+
+def _indicator(row: _Row, year: int | None, seq: int, warnings: list[ParseWarning]) -> ParsedIndicator:
+    level1, level2, problem = resolve_levels(row.level1, row.level2)
+    if problem:
+        warnings.append(
+            _warning("level_unknown", f"{row.where}：指标“{row.name}”{problem}", seq=seq, row=row)
+        )
+    raw, direction, note = compose_raw(row.value, row.operator, row.unit)
+    if note:
+        warnings.append(
+            _warning("operator_unknown", f"{row.where}：指标“{row.name}”{note}", seq=seq, row=row)
+        )
+    target = parse_value(raw, level2=level2, year=year)
+    if direction == "qualitative" and target.kind == "unparsed" and raw:
+        target = Target(raw=raw, kind="qualitative", expected=raw)
+    indicator = ParsedIndicator(level1=level1, level2=level2, name=row.name, target=target)
+    if (
+        direction in ("positive", "reverse")
+        and target.kind == "numeric"
+        and indicator.direction != "zero_target"
+    ):
+        if target.operator not in (None, "=") and direction != indicator.direction:
+            warnings.append(
+                _warning(
+                    "direction_conflict",
+                    f"{row.where}：指标“{row.name}”标为{_DIRECTION_LABEL[direction]}，"
+                    f"与指标值“{raw}”的符号不一致，按{_DIRECTION_LABEL[direction]}处理",
+                    seq=seq,
+                    row=row,
+                )
+            )
+        indicator.direction = direction
+    elif direction == "qualitative" and target.kind == "numeric":
+        warnings.append(
+            _warning(
+                "direction_conflict",
+                f"{row.where}：指标“{row.name}”标为定性，但指标值“{raw}”是数值，按数值指标处理",
+                seq=seq,
+                row=row,
+            )
+        )
+    if row.points:
+        indicator.points = parse_points(row.points)
+        if indicator.points is None:
+            warnings.append(
+                _warning(
+                    "points_unreadable",
+                    f"{row.where}：指标“{row.name}”的分值“{row.points}”无法识别，已忽略",
+                    seq=seq,
+                    row=row,
+                )
+            )
+    return indicator
+
+
+def resolve_levels(level1_text: str, level2_text: str) -> tuple[str, str, str | None]:
+    """Standard level names from the cells as written, and a remark when one is not recognised.
+
+    The level 2 decides the level 1 where both are known and disagree (a 满意度 level 2 under
+    效益指标), except a cost level 2 under the newer template's level-1 成本指标.
+    """
+    level1 = _level1(level1_text)
+    level2 = normalise_level2(level2_text)
+    if level2 is None and level2_text:
+        heading, rest = split_heading(level2_text)
+        if heading is not None and not rest:
+            level1 = level1 or heading.level1
+            level2 = heading.level2
+    parent = level1_of(level2) if level2 else None
+    if parent and level1 != parent and not (level1 == COST_L1 and level2.endswith("成本指标")):
+        level1 = parent
+    if level1 and not level2:
+        level2 = DEFAULT_LEVEL2.get(level1)
+    problem = None
+    if not level1:
+        problem = f"的一级指标“{level1_text}”无法识别" if level1_text else "缺少一级指标"
+    elif not level2:
+        problem = f"的二级指标“{level2_text}”无法识别" if level2_text else "缺少二级指标"
+    return level1 or clean(level1_text), level2 or clean(level2_text), problem
+
+
+def _level1(text: str) -> str | None:
+    if not text:
+        return None
+    level1 = normalise_level1(text)
+    if level1 is None:
+        heading, rest = split_heading(text)
+        if heading is not None and not rest:
+            level1 = heading.level1
+    return level1
+
+
+def compose_raw(value: str, operator: str = "", unit: str = "") -> tuple[str, str | None, str | None]:
+    """Join separate operator, value and unit cells into the target text as a table writes it.
+
+    Returns ``(raw, direction, note)``: ``direction`` from a 正向/反向/定性 word, ``note`` a
+    Chinese remark when the operator cell cannot be read. ``=`` is not written (no operator means
+    ``=``); an operator is put only before a value starting with a digit and carrying none; a unit
+    only after a value ending in a digit (``百分比`` written as ``%``).
+    """
+    raw = clean(value)
+    op = clean(operator).replace(" ", "")
+    direction: str | None = None
+    note: str | None = None
+    word = op.removesuffix("指标")
+    if word in _DIRECTION_WORDS:
+        direction = _DIRECTION_WORDS[word]
+    elif op in _SYMBOLS or op in _OPERATOR_WORDS:
+        if _DIGIT_START.match(raw) and not _LEAD_OPERATOR.match(raw):
+            raw = op + raw
+    elif op and op not in _EQUALS:
+        note = f"的计算符号“{op}”无法识别，已忽略"
+    unit_text = clean(unit)
+    if unit_text == "百分比":
+        unit_text = "%"
+    if unit_text not in _EMPTY_UNIT and _DIGIT_END.search(raw):
+        raw += unit_text
+    return raw, direction, note
+
+
+def parse_points(text: str) -> Decimal | None:
+    """``5`` / ``5分`` / ``5.5`` → Decimal; anything else None."""
+    m = _NUMBER.fullmatch(clean(text).rstrip("分%％ "))
+    if not m:
+        return None
+    try:
+        return Decimal(m.group(0).replace(",", ""))
+    except InvalidOperation:  # pragma: no cover - the pattern only matches numbers
+        return None
+
+
+# ---------------------------------------------------------------- blocks and context
+
+
+def _inline_label(cell: str) -> str | None:
+    """``填报单位：XX局`` → ``填报单位`` (a label and its value in one cell)."""
+    m = re.match(r"^([^:：]{1,12})[:：]", cell)
+    return m.group(1) if m and block_label(m.group(1)) else None
+
+
+def _label_pairs(cells: list[str]) -> list[tuple[str, str, str]]:
+    """``(role, label, value)`` of a block row: ``项目名称 | X | X | 资金总额(万元) | 50``, or
+    ``填报单位：X`` in one cell. Merged copies of a label or a value are skipped."""
+    out: list[tuple[str, str, str]] = []
+    i, n = 0, len(cells)
+    while i < n:
+        cell = cells[i]
+        role = block_label(cell) if cell else None
+        if role is None:
+            inline = _inline_label(cell) if cell else None
+            if inline:
+                out.append((block_label(inline), inline, re.split(r"[:：]", cell, maxsplit=1)[1].strip()))
+            i += 1
+            continue
+        j = i + 1
+        while j < n and (not cells[j] or cells[j] == cell):
+            j += 1
+        value = ""
+        if j < n and block_label(cells[j]) is None and not _inline_label(cells[j]):
+            value = cells[j]
+            while j < n and cells[j] == value:
+                j += 1
+        out.append((role, cell, value))
+        i = j
+    return out
+
+
+def _set_context(ctx: _Context, key: str, value: str) -> None:
+    if key == "year":
+        m = _YEAR_BARE.search(value)
+        if m:
+            ctx.year = int(m.group(1))
+    elif key == "money_unit":
+        if value.startswith("元"):
+            ctx.money_scale = Decimal("0.0001")
+    elif key == "unit_code":
+        ctx.unit_code = value or ctx.unit_code
+    elif key == "unit_name":
+        code, name = split_unit_code(value)
+        ctx.unit_name = name or ctx.unit_name
+        ctx.unit_code = ctx.unit_code or code
+    elif key == "department":
+        ctx.department = value or ctx.department
+
+
+def _set_block(
+    draft: _Draft, ctx: _Context, key: str, label: str, value: str, where: str, warnings: list[ParseWarning]
+) -> None:
+    draft.labels.add(key)
+    if key == "amount":
+        if draft.amount is None and value:
+            draft.amount = parse_amount(value, label, ctx.money_scale)
+            if draft.amount is None:
+                warnings.append(_warning("amount_unreadable", f"{where}：金额“{value}”无法识别"))
+    elif key == "unit_code":
+        draft.unit_code = value or None
+    elif key == "unit_name":
+        code, name = split_unit_code(value)
+        draft.unit_name = name or None
+        draft.unit_code = draft.unit_code or code
+    elif key == "department":
+        ctx.department = ctx.department or value or None
+    elif key == "goals":
+        draft.goals.extend(split_goals(value))
+
+
+def split_unit_code(text: str) -> tuple[str | None, str]:
+    """``309001 门源县应急管理局`` / ``[309001]门源县应急管理局`` → (``309001``, name)."""
+    m = _CODE_NAME.match(clean(text))
+    if m:
+        return m.group("code"), m.group("name").strip()
+    return None, clean(text)
+
+
+def _is_title(cells: list[str]) -> bool:
+    distinct = {c for c in cells if c}
+    if len(distinct) != 1:
+        return False
+    text = next(iter(distinct))
+    return len(text) >= 6 and not _NUMBER.fullmatch(text)
+
+
+def _context_from_title(ctx: _Context, title: str) -> None:
+    m = _YEAR.search(title)
+    if m and ctx.year is None:
+        ctx.year = int(m.group(1))
+    m = _TITLE_UNIT.match(title)
+    if m and ctx.unit_name is None:
+        unit = m.group("unit").strip(" ：:-—_")
+        if unit and unit not in ("关于", "附件", "附表"):
+            ctx.unit_code, ctx.unit_name = split_unit_code(unit)
+
+
+def _context_from_name(filename: str) -> _Context:
+    """A file name such as ``门源县应急管理局2023年绩效目标.xlsx`` gives the unit and the year."""
+    ctx = _Context()
+    stem = re.split(r"[\\/]", filename or "")[-1].rsplit(".", 1)[0]
+    m = _YEAR.search(stem) or _YEAR_BARE.search(stem)
+    if m:
+        ctx.year = int(m.group(1))
+    m = _TITLE_UNIT.match(stem)
+    if m and re.search(r"[\u4e00-\u9fff]", m.group("unit")):
+        ctx.unit_code, ctx.unit_name = split_unit_code(m.group("unit").strip(" ：:-—_"))
+    return ctx
+
+
+def _merge_contexts(contexts: list[_Context]) -> _Context:
+    """The table's context: the first sheet that says something wins, the file name comes last.
+    A unit's code and name are taken together from one place."""
+    merged = _Context()
+    for ctx in contexts:
+        for attr in ("title", "year", "department", "total"):
+            if getattr(merged, attr) is None and getattr(ctx, attr) is not None:
+                setattr(merged, attr, getattr(ctx, attr))
+        if merged.unit_code is None and merged.unit_name is None:
+            merged.unit_code, merged.unit_name = ctx.unit_code, ctx.unit_name
+    return merged
+
+
+def _unit_of(
+    draft: _Draft, contexts: list[_Context], seq: int, warnings: list[ParseWarning]
+) -> tuple[str, str]:
+    """Unit code and name of a project: its block or columns, else its sheet, else the table
+    (title, then file name). A code without a name borrows the name given with that code."""
+    code, name = draft.unit_code, draft.unit_name
+    if code is None and name is None:
+        source = next((c for c in contexts if c.unit_code or c.unit_name), None)
+        if source is not None:
+            code, name = source.unit_code, source.unit_name
+    elif code is None or name is None:
+        for ctx in contexts:
+            if code is None and ctx.unit_name == name and ctx.unit_code:
+                code = ctx.unit_code
+            if name is None and ctx.unit_code == code and ctx.unit_name:
+                name = ctx.unit_name
+    if not name and not code:
+        name = next((ctx.department for ctx in contexts if ctx.department), None)
+    if not name and not code:
+        name = "未注明单位"
+        warnings.append(
+            _warning(
+                "unit_missing",
+                f"{draft.where}：未能确定项目所属单位（标题、表中和文件名都没有单位名称）",
+                seq=seq,
+            )
+        )
+    if not code:
+        code = name[:32]
+        warnings.append(
+            _warning(
+                "unit_code_missing", f"{draft.where}：单位“{name}”没有单位编码，暂以单位名称作为编码", seq=seq
+            )
+        )
+    return code, name or code
+
+
+# ---------------------------------------------------------------- values
+
+
+def split_goals(text: str) -> list[str]:
+    """``目标1：A；目标2：B`` → ``["A；", "B"]`` (labels dropped); unlabelled lines are a goal each."""
+    text = (text or "").strip()
+    if not text:
+        return []
+    if _GOAL_LABEL.search(text):
+        head, *rest = _GOAL_LABEL.split(text)
+        return [g for g in (clean(head), *(clean(p) for p in rest)) if g]
+    return [g for g in (clean(_GOAL_NUMBER.sub("", line)) for line in text.splitlines()) if g]
+
+
+def parse_amount(text: str, label: str = "", scale: Decimal = Decimal(1)) -> Decimal | None:
+    """An amount in 万元: ``50`` / ``50.00万元`` / ``500,000元`` (or a label saying ``(元)``)."""
+    text = text.replace("，", ",")
+    m = _NUMBER.search(text)
+    if not m:
+        return None
+    try:
+        value = Decimal(m.group(0).replace(",", ""))
+    except InvalidOperation:  # pragma: no cover
+        return None
+    unit = text[m.end() :] + label
+    if "万元" in unit:
+        return value
+    if "元" in unit:
+        return value / 10000
+    return value * scale
+
+
+def _first_amount(cells: list[str], scale: Decimal) -> Decimal | None:
+    return next((parse_amount(c, "", scale) for c in cells if c and _NUMBER.search(c)), None)
+
+
+def _cell(cells: list[str], header: dict[str, list[int]], role: str) -> str:
+    """The text of a role's column(s); merged copies of one text are not repeated."""
+    parts: list[str] = []
+    for col in header.get(role, ()):
+        if col < len(cells) and cells[col] and (not parts or parts[-1] != cells[col]):
+            parts.append(cells[col])
+    return "".join(parts)
+
+
+# ---------------------------------------------------------------- points
+
+
+def check_points(project: ParsedProject, weights: dict[str, Decimal]) -> list[ParseWarning]:
+    """Points given in the table are the manual split; each level-1 group must sum to its weight.
+
+    A level-1 成本指标 (newer template) counts with 产出指标; when the project has no 满意度
+    group, 效益 may carry its weight too (scoring.md §1, ``empty_level1 = move_to_benefit``).
+    """
+    if all(i.points is None for i in project.indicators):
+        return []
+    out: list[ParseWarning] = []
+    missing = [i.name for i in project.indicators if i.points is None]
+    if missing:
+        shown = "、".join(missing[:5]) + ("等" if len(missing) > 5 else "")
+        out.append(
+            _warning(
+                "points_incomplete",
+                f"项目“{project.name}”有{len(missing)}个指标没有分值（{shown}），表中分值不能作为手工分配",
+                seq=project.seq,
+            )
+        )
+    sums: dict[str, Decimal] = defaultdict(Decimal)
+    present: set[str] = set()
+    for ind in project.indicators:
+        group = OUTPUT if ind.level1 == COST_L1 else ind.level1
+        present.add(group)
+        sums[group] += ind.points or 0
+    for level, weight in weights.items():
+        got = sums[level]
+        if level not in present or got == weight:
+            continue
+        if level == BENEFIT and SATISFACTION not in present and got == weight + weights.get(SATISFACTION, 0):
+            continue
+        out.append(
+            _warning(
+                "points_mismatch",
+                f"项目“{project.name}”的{level}分值合计{_plain(got)}分，应为{_plain(weight)}分",
+                seq=project.seq,
+            )
+        )
+    return out
+
+
+def _plain(value: Decimal) -> str:
+    text = format(value, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+# ---------------------------------------------------------------- collaborators
+
+
+def parse_value(raw: str, *, level2: str | None, year: int | None) -> Target:
+    from app.targets.grammar import parse_target
+
+    return parse_target(raw, level2=level2 or None, year=year)
+
+
+def shared_checks(table: ParsedTable) -> list[ParseWarning]:
+    from app.targets.checks import check_table
+
+    return list(check_table(table))
