@@ -102,14 +102,17 @@ _SPACES = re.compile(r"\s+")
 
 def read_actual(raw: Any, target: Target, *, direction: str | None = None, year: int | None = None) -> Actual:
     """Read one actual against its target. ``direction`` overrides the target's kind (§3)."""
-    if isinstance(raw, ACTUAL_TYPES):
+    kind = _kind(target, direction)
+    if type(raw) is str and _PLAIN.fullmatch(raw):
+        if kind == "numeric":  # fast path: a bare number in the target's unit, as the form sends it
+            return NumberActual(Decimal(raw), raw)
+    elif isinstance(raw, ACTUAL_TYPES):
         return raw
-    if isinstance(raw, dict):
+    elif isinstance(raw, dict):
         if raw.get("not_applicable"):
             return NOT_APPLICABLE
-    elif isinstance(raw, str) and not _PLAIN.fullmatch(raw) and _normalize(raw).lower() in _NOT_APPLICABLE:
+    elif isinstance(raw, str) and _normalize(raw).lower() in _NOT_APPLICABLE:
         return NOT_APPLICABLE
-    kind = _kind(target, direction)
     if kind == "numeric":
         return read_number(raw, target)
     if kind == "qualitative":

@@ -9,7 +9,15 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from app.targets.types import decimal_str as num
+from app.targets.types import decimal_str
+
+
+def num(value: Decimal) -> str:
+    """A decimal as a clerk writes it (``45``, ``18.5``, ``900``): ``decimal_str``, fast for the usual case."""
+    text = str(value)
+    if "E" in text or ("." in text and text[-1] == "0"):
+        return decimal_str(value)
+    return text
 
 
 def pct(fraction: Decimal) -> str:
