@@ -1,0 +1,477 @@
+"""The value grammar of a 年度指标值 (issue 2 item 4): text as published → :class:`Target`.
+
+Pure functions, no I/O. ``raw`` is kept exactly as the table wrote it; parsing works on a copy
+with full-width characters folded to ASCII (same length, so slices map back to ``raw``) and
+trailing punctuation (``。；;、,``) and bracketed notes removed.
+
+Forms read (anything else is ``unparsed``, never dropped):
+
+- numeric: an optional operator — symbols ``≥ ≤ > < = ≧ ≦ ﹦ ＞ ＜ ＝ >= <=`` or words (不低于,
+  不少于, 大于等于, 达到 … / 不高于, 不超过, 小于等于, 小于 …) and/or a trailing 以上 / 以内 /
+  以下 / 及其以下 — then a number (decimals, full-width digits, thousands separators, products
+  ``3*300``) and a unit kept as written (``%``, ``万元``, ``元/户``, ``次/月`` …; ``百分比`` → ``%``).
+  Chinese usage counts 以上/以下/以内 as inclusive (≥, ≤). No operator means ``=``.
+- deadline: ``2022年12月底前`` → 2022-12-31, ``2023年底前``, ``2023年6月30日前``, ``年底前`` and
+  ``9月前`` in the table's year (``X月前`` is read as the end of month X, the generous reading),
+  上半年 / 第N季度, ISO-like dates.
+- reference: a comparison against a baseline the table does not give (``≥2022年依法维权次数``,
+  ``不低于上年``).
+- qualitative: a word or phrase with an expected state (健全, 完备, 合理, 达标, 优良, 显著提升,
+  是/否, ``较上年有所提高`` …).
+
+:func:`split_name_target` separates an indicator name from its value when both share one cell.
+:func:`format_target` is the inverse of :func:`parse_target` (operator, number and unit as written).
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from app.targets.types import Operator, Target
+
+__all__ = ["format_target", "parse_target", "split_name_target", "normalise_text", "STRONG_KINDS"]
+
+# --- normalisation ---------------------------------------------------------------------------
+
+_FOLD = {i: i - 0xFEE0 for i in range(0xFF01, 0xFF5F)}  # full-width ASCII → ASCII
+_FOLD.update({0x3000: 0x20, 0xA0: 0x20, ord("﹦"): ord("="), ord("×"): ord("*"), ord("﹪"): ord("%")})
+_FOLD.update({ord("≧"): ord("≥"), ord("≦"): ord("≤"), ord("⩾"): ord("≥"), ord("⩽"): ord("≤")})
+_TRAILING = frozenset("。；;、,，.．:：!！ \t\r\n\u3000\xa0")
+_NOTE_RE = re.compile(r"\s*[(\[【][^()\[\]【】]{0,20}[)\]】]$")
+
+
+def normalise_text(text: str) -> str:
+    """Fold full-width characters and operator variants to one spelling (length preserved)."""
+    return text.translate(_FOLD)
+
+
+def _strip_end(text: str) -> int:
+    """Index where trailing punctuation/whitespace starts."""
+    end = len(text)
+    while end and text[end - 1] in _TRAILING:
+        end -= 1
+    return end
+
+
+# --- operators ---------------------------------------------------------------------------------
+
+_SYMBOL_OPS: dict[str, Operator] = {
+    ">=": ">=",
+    "=>": ">=",
+    "≥": ">=",
+    "≥=": ">=",
+    "<=": "<=",
+    "=<": "<=",
+    "≤": "<=",
+    "≤=": "<=",
+    "==": "=",
+    "=": "=",
+    ">": ">",
+    "<": "<",
+}
+_WORD_OPS: dict[str, Operator] = {
+    "大于或等于": ">=",
+    "大于等于": ">=",
+    "不低于": ">=",
+    "不少于": ">=",
+    "不小于": ">=",
+    "高于等于": ">=",
+    "至少": ">=",
+    "达到": ">=",
+    "大于": ">",
+    "高于": ">",
+    "超过": ">",
+    "多于": ">",
+    "小于或等于": "<=",
+    "小于等于": "<=",
+    "不高于": "<=",
+    "不超过": "<=",
+    "不大于": "<=",
+    "不多于": "<=",
+    "低于等于": "<=",
+    "至多": "<=",
+    "控制在": "<=",
+    "小于": "<",
+    "低于": "<",
+    "少于": "<",
+    "等于": "=",
+    "为": "=",
+}
+# Prefix words that only soften: a trailing 以上/以下 decides.
+_SOFT_WORDS = frozenset({"达到", "控制在", "为", "等于"})
+_SUFFIX_OPS: dict[str, Operator] = {
+    "及其以上": ">=",
+    "及以上": ">=",
+    "或以上": ">=",
+    "以上": ">=",
+    "及其以下": "<=",
+    "及以下": "<=",
+    "或以下": "<=",
+    "以下": "<=",
+    "以内": "<=",
+    "之内": "<=",
+}
+
+
+def _alternation(words) -> str:
+    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+
+
+_SYM_ALT = _alternation(_SYMBOL_OPS)
+_WORD_ALT = _alternation(_WORD_OPS)
+_PREFIX_RE = re.compile(rf"(?:(?P<sym>{_SYM_ALT})|(?P<word>{_WORD_ALT}))\s*")
+_SUFFIX_RE = re.compile(rf"\s*(?P<suf>{_alternation(_SUFFIX_OPS)})$")
+
+# --- numbers and units ------------------------------------------------------------------------
+
+_NUM = r"[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
+_NUM_RE = re.compile(_NUM)
+_UNIT_CHARS = r"[^\s\d<>=≥≤*,;:()\[\]{}\"'`~!?@#$^&|\\【】。，；：、%‰]"
+_NUMERIC_RE = re.compile(rf"(?P<nums>{_NUM}(?:\s*[*xX]\s*{_NUM})*)\s*(?P<unit>[%‰]|{_UNIT_CHARS}{{1,10}})?")
+_PERCENT_WORDS = {"百分比": "%", "百分之": "%"}
+
+# Units recognised when the value is glued to the name without a space (``业务工作经费1万元``).
+KNOWN_UNITS = [
+    "万元",
+    "亿元",
+    "千元",
+    "元",
+    "万",
+    "%",
+    "‰",
+    "百分比",
+    "百分点",
+    "个百分点",
+    "次",
+    "人次",
+    "场次",
+    "场",
+    "人",
+    "名",
+    "户",
+    "万户",
+    "份",
+    "万份",
+    "个",
+    "家",
+    "所",
+    "期",
+    "篇",
+    "项",
+    "天",
+    "日",
+    "个月",
+    "月",
+    "年",
+    "小时",
+    "分钟",
+    "公里",
+    "千米",
+    "米",
+    "km",
+    "亩",
+    "万亩",
+    "公顷",
+    "吨",
+    "万吨",
+    "台",
+    "套",
+    "件",
+    "处",
+    "座",
+    "条",
+    "批",
+    "册",
+    "本",
+    "张",
+    "辆",
+    "株",
+    "棵",
+    "头",
+    "只",
+    "平方米",
+    "万平方米",
+    "立方米",
+    "元/户",
+    "元/人",
+    "元/亩",
+    "元/次",
+    "次/月",
+    "次/年",
+    "人/次",
+    "千瓦",
+    "床",
+    "间",
+    "栋",
+    "幅",
+    "块",
+    "轮",
+    "班",
+    "组",
+    "课时",
+    "学时",
+    "宗",
+    "起",
+    "例",
+    "车次",
+    "万人次",
+    "万人",
+]
+_GLUED_RE = re.compile(
+    rf"(?:(?P<sym>{_SYM_ALT})|(?P<word>{_WORD_ALT}))?\s*{_NUM}(?:\s*[*xX]\s*{_NUM})*\s*"
+    rf"(?:{_alternation(KNOWN_UNITS)})?\s*(?:{_alternation(_SUFFIX_OPS)})?[。；;、,，.．\s]*$"
+)
+
+# --- deadlines --------------------------------------------------------------------------------
+
+_DEADLINE_RE = re.compile(
+    r"(?:(?P<y>\d{4})\s*年(?:度)?)?\s*(?:"
+    r"(?:\d{1,2}\s*月?\s*(?:-+|—+|~|～|至|到)\s*)?(?P<m>\d{1,2})\s*月份?\s*(?:(?P<d>\d{1,2})\s*[日号])?"
+    r"\s*(?P<mend>底|末|上旬|中旬|下旬)?"
+    r"|(?P<ye>年?(?:底|末|终)|年内|年度内|内)"
+    r"|(?P<half>上半年|下半年)(?:底|末)?"
+    r"|第?(?P<q>[一二三四1-4])\s*季度(?:末|底)?"
+    r")\s*(?P<before>之前|以前|前|止|为止)?\s*(?:完成|完工|办结|结束|到位|实施完毕)?"
+)
+_ISO_DATE_RE = re.compile(
+    r"(?P<y>\d{4})\s*[-./]\s*(?P<m>\d{1,2})\s*(?:[-./]\s*(?P<d>\d{1,2}))?\s*(?P<before>之前|以前|前)?"
+)  # a day or 前 is required: ``2023.5`` alone is a number
+_QUARTER = {"一": 3, "二": 6, "三": 9, "四": 12, "1": 3, "2": 6, "3": 9, "4": 12}
+
+# --- references and qualitative phrases --------------------------------------------------------
+
+_YEAR_REF_RE = re.compile(r"(?:19|20)\d{2}\s*年(?:度)?(?![\d底末内])\S")
+_BASELINE_RE = re.compile(
+    r"\d{4}\s*年|上年|去年|前年|上一年|往年|同期|基期|基准|历年|平均|水平|上期|上季度|同比|环比|近三年|前三年|基数"
+)
+_QUAL_EXACT = frozenset(["是", "否", "有", "无", "好", "高", "优", "良", "中", "差", "零", "全部", "全覆盖"])
+_QUAL_STEMS = re.compile(
+    "健全|完备|完善|合理|达标|合格|优良|良好|优秀|较好|及时|准确|规范|稳定|安全|有效|显著|明显|提升|提高|改善|"
+    "增强|增加|降低|减少|下降|持续|长期|正常|到位|落实|符合|满足|达到|实现|完成|保障|按时|按期|按计划|按要求|"
+    "逐步|进一步|大幅|不断|有所|发挥|促进|推动|加强|优化|改进|预期|要求|标准|覆盖|杜绝|未发生|充分|高效|顺利|"
+    "完好|畅通|达成|健康|可控|好转|增长|扩大|受益|认可|美化|便利|可靠|完整|一致|清晰|通过"
+)
+_QUAL_MAX_LEN = 40
+
+STRONG_KINDS = frozenset({"numeric", "deadline", "reference"})
+
+OP_SYMBOL: dict[str, str] = {">=": "≥", "<=": "≤", ">": ">", "<": "<", "=": ""}
+
+
+def parse_target(raw: str, *, level2: str | None = None, year: int | None = None) -> Target:
+    """Parse one 年度指标值. ``year`` (the table's budget year) resolves ``年底前``/``9月前``;
+    ``level2`` lets a bare month under 时效指标 (``12月``) read as a deadline.
+    """
+    raw = raw.strip()
+    text = normalise_text(raw)
+    end = _strip_end(text)
+    note = _NOTE_RE.search(text, 0, end)
+    if note is not None and note.start() > 0:
+        end = _strip_end(text[: note.start()])
+    s = text[:end]
+    if not s:
+        return Target(raw=raw, kind="unparsed")
+
+    deadline = _deadline(s, year, level2)
+    if deadline is not None:
+        return Target(raw=raw, kind="deadline", deadline=deadline)
+
+    op: Operator | None = None
+    word: str | None = None
+    pos = 0
+    m = _PREFIX_RE.match(s)
+    if m is not None and m.end() < len(s):
+        pos = m.end()
+        if m.group("sym"):
+            op = _SYMBOL_OPS[m.group("sym")]
+        else:
+            word = m.group("word")
+            op = _WORD_OPS[word]
+    body_end = len(s)
+    suf = _SUFFIX_RE.search(s, pos)
+    if suf is not None and suf.start() > pos:
+        suffix_op = _SUFFIX_OPS[suf.group("suf")]
+        body_end = suf.start()
+        if op is None or word in _SOFT_WORDS:
+            op = suffix_op
+        elif op[0] != suffix_op[0]:  # ≥ … 以下: contradictory
+            return Target(raw=raw, kind="unparsed")
+
+    body = s[pos:body_end]
+    if _YEAR_REF_RE.match(body) is not None:  # ≥2022年依法维权次数: a year, not a quantity
+        return Target(raw=raw, kind="reference", operator=op or "=", reference=raw[pos:end].strip())
+    nm = _NUMERIC_RE.fullmatch(s, pos, body_end)
+    if nm is not None:
+        value = _number(nm.group("nums"))
+        if value is not None:
+            unit = nm.group("unit")
+            unit = _PERCENT_WORDS.get(unit, unit) if unit else None
+            return Target(raw=raw, kind="numeric", operator=op or "=", value=value, unit=unit)
+
+    if pos:
+        later = _deadline(s[pos:], year, level2)
+        if later is not None and op in ("<=", "<", "="):
+            return Target(raw=raw, kind="deadline", deadline=later)
+
+    if op is not None and _BASELINE_RE.search(body) is not None:
+        return Target(raw=raw, kind="reference", operator=op or "=", reference=raw[pos:end].strip())
+    if _is_qualitative(s):
+        return Target(raw=raw, kind="qualitative", expected=raw[:end].strip())
+    if op is not None and word is None and not body[:1].isdigit() and body[:1] not in "+-":
+        return Target(raw=raw, kind="reference", operator=op, reference=raw[pos:end].strip())
+    return Target(raw=raw, kind="unparsed")
+
+
+def _number(text: str) -> Decimal | None:
+    value: Decimal | None = None
+    try:
+        for part in re.split(r"\s*[*xX]\s*", text):
+            n = Decimal(part.replace(",", ""))
+            value = n if value is None else value * n
+    except InvalidOperation:  # pragma: no cover - the regex admits only numbers
+        return None
+    return value
+
+
+def _is_qualitative(s: str) -> bool:
+    if s in _QUAL_EXACT:
+        return True
+    if len(s) > _QUAL_MAX_LEN or _QUAL_STEMS.search(s) is None:
+        return False
+    # digits only as a year (较2022年有所提升), never a quantity
+    return not any(ch.isdigit() for ch in re.sub(r"\d{4}\s*年", "", s))
+
+
+def _deadline(s: str, year: int | None, level2: str | None) -> date | None:
+    m = _DEADLINE_RE.fullmatch(s)
+    if m is not None:
+        y = int(m.group("y")) if m.group("y") else year
+        month_text = m.group("m")
+        if month_text:
+            has_marker = m.group("mend") or m.group("before") or m.group("d")
+            if not (m.group("y") or has_marker or (level2 or "").startswith("时效")):
+                return None  # ``12月`` alone is a duration unless under 时效指标
+        elif m.group("ye") == "内" and not m.group("y"):
+            return None
+        if y is None:
+            return None
+        try:
+            if month_text:
+                month = int(month_text)
+                if m.group("d"):
+                    return date(y, month, int(m.group("d")))
+                mend = m.group("mend")
+                if mend == "上旬":
+                    return date(y, month, 10)
+                if mend == "中旬":
+                    return date(y, month, 20)
+                return date(y, month, calendar.monthrange(y, month)[1])
+            if m.group("half"):
+                return date(y, 6, 30) if m.group("half") == "上半年" else date(y, 12, 31)
+            if m.group("q"):
+                month = _QUARTER[m.group("q")]
+                return date(y, month, calendar.monthrange(y, month)[1])
+            return date(y, 12, 31)
+        except ValueError:
+            return None
+    m = _ISO_DATE_RE.fullmatch(s)
+    if m is not None and (m.group("d") or m.group("before")):
+        y, month = int(m.group("y")), int(m.group("m"))
+        try:
+            day = int(m.group("d")) if m.group("d") else calendar.monthrange(y, month)[1]
+            return date(y, month, day)
+        except ValueError:
+            return None
+    return None
+
+
+def format_target(target: Target) -> str:
+    """Write a target back as text: ``≥95%``, ``≤0.7万元``, ``50次``, ``2022年12月底前`` …"""
+    if target.kind == "numeric" and target.value is not None:
+        op = OP_SYMBOL.get(target.operator or "=", "")
+        return f"{op}{format(target.value, 'f')}{target.unit or ''}"
+    if target.kind == "deadline" and target.deadline is not None:
+        d = target.deadline
+        if d.day == calendar.monthrange(d.year, d.month)[1]:
+            return f"{d.year}年{d.month}月底前"
+        return f"{d.year}年{d.month}月{d.day}日前"
+    if target.kind == "reference" and target.reference is not None:
+        return f"{OP_SYMBOL.get(target.operator or '=', '')}{target.reference}"
+    if target.kind == "qualitative" and target.expected is not None:
+        return target.expected
+    return target.raw
+
+
+# --- name and value sharing one cell -----------------------------------------------------------
+
+_BOUNDARY_RE = re.compile(r"\s*[:：]\s*|\s+")
+_FIRST_OP_RE = re.compile(rf"{_SYM_ALT}")
+_GLUED_QUAL_RE = re.compile(
+    r"(?<=[性度率况])(?:健全|完备|完善|合理|达标|合格|优良|良好|优秀|是|否|有|无|及时|准确|规范|稳定|有效)"
+    r"[。；;、,，.．\s]*$"
+)
+
+
+def split_name_target(text: str, *, level2: str | None = None, year: int | None = None) -> tuple[str, Target]:
+    """Split ``企业安全检查 50次`` into its name and parsed value.
+
+    General rules, tried in order (the first that yields a name and a value wins):
+    1. at a space or colon, the leftmost split whose right side parses completely as a number,
+       deadline or reference (``农村住房保险补贴户数 3.2 万户``, ``保障33名退休干部工作的正常开展 ≥3人``);
+    2. before the first operator symbol (``维权次数≥2022年水平``);
+    3. a number with a known unit glued to the name (``业务工作经费1万元``, ``法制培训全年三次2万元。``);
+    4. a deadline glued to the name (``完成时间2023年底前``);
+    5. the last word after a space, when it is qualitative (``制度健全性 健全``);
+    6. a qualitative word glued after ``…性`` (``制度健全性健全``);
+    otherwise the value is kept unparsed: the last word after a space, or empty.
+    """
+    t = text.strip()
+    boundaries = [(m.start(), m.end()) for m in _BOUNDARY_RE.finditer(t)]
+    for start, stop in boundaries:
+        name = t[:start]
+        if stop >= len(t) or not _has_word(name):
+            continue
+        target = parse_target(t[stop:], level2=level2, year=year)
+        if target.kind in STRONG_KINDS:
+            return name, target
+    m = _FIRST_OP_RE.search(t, 1)
+    if m is not None and _has_word(t[: m.start()]):
+        target = parse_target(t[m.start() :], level2=level2, year=year)
+        if target.kind in STRONG_KINDS:
+            return t[: m.start()].strip(), target
+    folded = normalise_text(t)
+    m = _GLUED_RE.search(folded, 1)
+    if m is not None and not folded[m.start() - 1].isdigit() and _has_word(t[: m.start()]):
+        target = parse_target(t[m.start() :], level2=level2, year=year)
+        if target.kind in STRONG_KINDS:
+            return t[: m.start()].strip(), target
+    for i in range(2, len(t)):
+        if (t[i].isdigit() and not t[i - 1].isdigit()) or t[i] == "年":
+            target = parse_target(t[i:], level2=level2, year=year)
+            if target.kind == "deadline":
+                return t[:i].strip(), target
+    if boundaries:
+        start, stop = boundaries[-1]
+        if stop < len(t) and _has_word(t[:start]):
+            target = parse_target(t[stop:], level2=level2, year=year)
+            if target.kind == "qualitative":
+                return t[:start], target
+    m = _GLUED_QUAL_RE.search(t)
+    if m is not None and m.start() >= 2:
+        return t[: m.start()], parse_target(t[m.start() :], level2=level2, year=year)
+    whole = parse_target(t, level2=level2, year=year)
+    if whole.kind in STRONG_KINDS:  # a value without a name (``≥95%``)
+        return "", whole
+    if boundaries:
+        start, stop = boundaries[-1]
+        if start and stop < len(t):
+            return t[:start], Target(raw=t[stop:], kind="unparsed")
+    return t, Target(raw="", kind="unparsed")
+
+
+def _has_word(name: str) -> bool:
+    """A name needs a letter, digit or CJK character (``≥`` alone is not a name)."""
+    return any(ch.isalnum() for ch in name)

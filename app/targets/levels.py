@@ -1,0 +1,184 @@
+"""Level names (一级指标 / 二级指标): normalise what tables write to the standard names.
+
+Tables abbreviate (``产出数量``), annotate (``产出指标(50分)``, ``数量指标 (必填)``), use older or
+local names (``效果指标``, ``社会公众或服务对象满意度指标``) and, in the newer template, put 成本指标
+at level 1 with 经济/社会/生态环境成本指标 under it. Everything here is pure string work.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from app.targets.types import BENEFIT, COST_L1, COST_L2, OUTPUT, SATISFACTION
+
+# Standard level-2 names with their level 1.
+LEVEL2_PARENT: dict[str, str] = {
+    "数量指标": OUTPUT,
+    "质量指标": OUTPUT,
+    "时效指标": OUTPUT,
+    COST_L2: OUTPUT,  # the older template: 成本指标 under 产出指标
+    "经济成本指标": COST_L1,
+    "社会成本指标": COST_L1,
+    "生态环境成本指标": COST_L1,
+    "经济效益指标": BENEFIT,
+    "社会效益指标": BENEFIT,
+    "生态效益指标": BENEFIT,
+    "可持续影响指标": BENEFIT,
+    "服务对象满意度指标": SATISFACTION,
+}
+LEVEL1_NAMES = (OUTPUT, COST_L1, BENEFIT, SATISFACTION)
+
+# The level 2 assumed when items follow a level-1 heading directly (only where there is one
+# obvious choice: 满意度 has a single standard level 2; 成本 at level 1 is mostly money).
+DEFAULT_LEVEL2 = {SATISFACTION: "服务对象满意度指标", COST_L1: "经济成本指标"}
+
+_L1_ALIASES = {
+    "产出指标": OUTPUT,
+    "产出": OUTPUT,
+    "效益指标": BENEFIT,
+    "效果指标": BENEFIT,
+    "效益": BENEFIT,
+    "满意度指标": SATISFACTION,
+    "满意度": SATISFACTION,
+    "成本指标": COST_L1,
+}
+_L2_ALIASES = {
+    **{name: name for name in LEVEL2_PARENT},
+    "产出数量": "数量指标",
+    "产出数量指标": "数量指标",
+    "产出质量": "质量指标",
+    "产出质量指标": "质量指标",
+    "产出时效": "时效指标",
+    "产出时效指标": "时效指标",
+    "产出成本": COST_L2,
+    "产出成本指标": COST_L2,
+    "数量": "数量指标",
+    "质量": "质量指标",
+    "时效": "时效指标",
+    "成本": COST_L2,
+    "经济成本": "经济成本指标",
+    "社会成本": "社会成本指标",
+    "生态成本指标": "生态环境成本指标",
+    "生态环境成本": "生态环境成本指标",
+    "经济效益": "经济效益指标",
+    "社会效益": "社会效益指标",
+    "生态效益": "生态效益指标",
+    "生态环境效益指标": "生态效益指标",
+    "可持续影响": "可持续影响指标",
+    "可持续发展指标": "可持续影响指标",
+    "可持续效益指标": "可持续影响指标",
+    "服务对象满意度": "服务对象满意度指标",
+    "社会公众满意度指标": "服务对象满意度指标",
+    "社会公众或服务对象满意度指标": "服务对象满意度指标",
+    "社会公众或服务对象满意度": "服务对象满意度指标",
+    "服务对象或社会公众满意度指标": "服务对象满意度指标",
+    "群众满意度指标": "服务对象满意度指标",
+}
+
+# Markers numbering a heading: 一、 (一) （一） 1. 1、 (1) ①, and a 第一部分-style prefix.
+_MARKER = r"(?:[一二三四五六七八九十]+\s*[、.．]|[(（]\s*[一二三四五六七八九十\d]+\s*[)）]|\d{1,2}\s*[.．、)）]|[①-⑳])"
+_MARKER_RE = re.compile(rf"^\s*{_MARKER}\s*")
+# A note after a level name: 产出指标(50分), 数量指标 (必填), 【必填】.
+_NOTE = r"(?:\s*[(（【\[][^)）】\]]{0,20}[)）】\]])*"
+_TAIL_RE = re.compile(rf"{_NOTE}\s*[:：]?\s*$")
+
+
+def _clean(text: str) -> str:
+    text = _MARKER_RE.sub("", text, count=1)
+    text = _TAIL_RE.sub("", text)
+    return re.sub(r"\s+", "", text)
+
+
+def normalise_level1(text: str | None) -> str | None:
+    """Standard level-1 name for ``text`` (``产出指标(50分)`` → 产出指标), or None.
+
+    A level-2 name is not a level-1 name: use :func:`heading_levels` to read any heading.
+    """
+    if not text:
+        return None
+    return _L1_ALIASES.get(_clean(text))
+
+
+def normalise_level2(text: str | None) -> str | None:
+    """Standard level-2 name for ``text`` (``数量指标 (必填)`` → 数量指标), or None.
+
+    ``成本指标`` is returned as the older template's level 2; the newer template's level-2 cost
+    names are 经济/社会/生态环境成本指标.
+    """
+    if not text:
+        return None
+    return _L2_ALIASES.get(_clean(text))
+
+
+def level1_of(level2: str) -> str | None:
+    """The level 1 a standard level 2 belongs to (``服务对象满意度指标`` → 满意度指标)."""
+    return LEVEL2_PARENT.get(level2)
+
+
+@dataclass(frozen=True, slots=True)
+class Heading:
+    """A level heading read from text: ``level2`` is None for a level-1-only heading."""
+
+    level1: str
+    level2: str | None
+    marker: bool = False  # the heading was numbered (一、 (一) 1. …)
+    chinese_marker: bool = False  # numbered 一、 (level-1 style)
+
+
+def heading_levels(name: str, *, level1_style: bool = False) -> Heading | None:
+    """Interpret a bare level name (already cleaned) as a heading.
+
+    ``成本指标`` is ambiguous: a level 1 in the newer template (numbered ``二、``), a level 2
+    under 产出指标 in the older one. ``level1_style`` says the heading was numbered as a level 1.
+    """
+    if name == COST_L1:
+        return Heading(COST_L1, None) if level1_style else Heading(OUTPUT, COST_L2)
+    l2 = _L2_ALIASES.get(name)
+    if l2 is not None:
+        return Heading(LEVEL2_PARENT[l2], l2)
+    l1 = _L1_ALIASES.get(name)
+    if l1 is not None:
+        return Heading(l1, None)
+    return None
+
+
+# Level names that may open a line followed by more text. Only full names (ending in 指标, or the
+# long compounds) so that an indicator named ``满意度 ≥95%`` is not taken for a heading.
+_INLINE_NAMES = sorted(
+    {k for k in (*_L1_ALIASES, *_L2_ALIASES) if k.endswith("指标") or k.startswith("产出")},
+    key=len,
+    reverse=True,
+)
+ALL_SPELLINGS = sorted({*_L1_ALIASES, *_L2_ALIASES}, key=len, reverse=True)
+_HEADING_ONLY_RE = re.compile(
+    rf"^\s*(?P<marker>{_MARKER})?\s*(?P<name>{'|'.join(map(re.escape, ALL_SPELLINGS))}){_NOTE}\s*[:：]?\s*$"
+)
+_HEADING_PREFIX_RE = re.compile(
+    rf"^\s*(?P<marker>{_MARKER})?\s*(?P<name>{'|'.join(map(re.escape, _INLINE_NAMES))}){_NOTE}"
+    rf"(?:\s*[:：]\s*|\s+)(?P<rest>\S.*)$",
+    re.S,
+)
+_CHINESE_MARKER_RE = re.compile(r"^\s*[一二三四五六七八九十]+\s*[、.．]")
+
+
+def split_heading(text: str) -> tuple[Heading | None, str]:
+    """Recognise a level heading at the start of ``text``; return it and the rest.
+
+    ``(三) 满意度指标`` → (满意度指标, None); ``三、服务对象满意度指标`` → (满意度指标,
+    服务对象满意度指标); ``质量指标 农村住房保险补贴覆盖率 ≥95%`` → (产出指标, 质量指标) and
+    the indicator text. Text that is not a heading comes back as (None, text).
+    """
+    m = _HEADING_ONLY_RE.match(text)
+    rest = ""
+    if m is None:
+        m = _HEADING_PREFIX_RE.match(text)
+        if m is None:
+            return None, text
+        rest = m.group("rest").strip()
+    marker = m.group("marker") or ""
+    chinese = bool(marker) and _CHINESE_MARKER_RE.match(marker) is not None
+    heading = heading_levels(m.group("name"), level1_style=chinese)
+    if heading is None:  # pragma: no cover - every alternative is a known name
+        return None, text
+    return Heading(heading.level1, heading.level2, bool(marker), chinese), rest
