@@ -1,0 +1,248 @@
+"""Import warnings over a parsed table (issue 2 item 5; scoring.md §6 and §10).
+
+Warnings never change what was read; they tell the clerk where the published table contradicts
+itself. Pure functions over :class:`ParsedTable`, so every table layout shares them.
+
+Codes: ``amounts_mismatch``, ``deadline_before_year``, ``cost_over_amount``,
+``goal_contradicts_indicator``, ``level1_missing``, ``unparsed_value``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from decimal import Decimal
+
+from app.targets.grammar import KNOWN_UNITS, format_target
+from app.targets.types import (
+    BENEFIT,
+    COST_L1,
+    OUTPUT,
+    SATISFACTION,
+    ParsedIndicator,
+    ParsedProject,
+    ParsedTable,
+    ParseWarning,
+    decimal_str,
+    is_cost_level,
+)
+
+# Money units of a cost target, as a factor to 万元.
+MONEY_TO_WAN = {
+    "万元": Decimal(1),
+    "万": Decimal(1),
+    "元": Decimal("0.0001"),
+    "千元": Decimal("0.1"),
+    "亿元": Decimal(10000),
+}
+
+
+def check_table(table: ParsedTable) -> list[ParseWarning]:
+    """All import warnings for ``table``: table-level amounts first, then project by project."""
+    warnings = list(amounts_mismatch(table))
+    required = [OUTPUT, BENEFIT, SATISFACTION]
+    if any(i.level1 == COST_L1 for p in table.projects for i in p.indicators):
+        required.insert(1, COST_L1)  # the newer template has 成本指标 as a level 1
+    for project in table.projects:
+        warnings += level1_missing(project, required)
+        warnings += unparsed_values(project)
+        warnings += deadlines_before_year(project, table.year)
+        warnings += cost_over_amount(project)
+        warnings += goal_contradicts_indicator(project)
+    return warnings
+
+
+def _wan(value: Decimal | None) -> str:
+    return f"{decimal_str(value)} 万元"
+
+
+def amounts_mismatch(table: ParsedTable) -> Iterator[ParseWarning]:
+    """Project amounts not summing to their unit's total; units not summing to 合计."""
+    children: dict[str, list] = {}
+    for unit in table.units:
+        if unit.parent_code:
+            children.setdefault(unit.parent_code, []).append(unit)
+    by_unit: dict[str, list[ParsedProject]] = {}
+    for project in table.projects:
+        by_unit.setdefault(project.unit_code, []).append(project)
+    for unit in table.units:
+        if unit.amount_wan is None:
+            continue
+        parts = [p.amount_wan for p in by_unit.get(unit.code, [])]
+        parts += [u.amount_wan for u in children.get(unit.code, [])]
+        if not parts or any(a is None for a in parts):
+            continue
+        total = sum(parts, Decimal(0))
+        if total != unit.amount_wan:
+            what = "项目金额" if unit.code in by_unit else "下级单位金额"
+            yield ParseWarning(
+                code="amounts_mismatch",
+                message=f"单位 {unit.code}「{unit.name}」的{what}合计 {_wan(total)}，"
+                f"与单位金额 {_wan(unit.amount_wan)} 不符（相差 {_wan(unit.amount_wan - total)}）。",
+            )
+    if table.total_wan is None:
+        return
+    top = [u.amount_wan for u in table.units if not u.parent_code]
+    if not top:
+        top = [p.amount_wan for p in table.projects]
+    if not top or any(a is None for a in top):
+        return
+    total = sum(top, Decimal(0))
+    if total != table.total_wan:
+        yield ParseWarning(
+            code="amounts_mismatch",
+            message=f"各单位金额合计 {_wan(total)}，与“合计”行 {_wan(table.total_wan)} 不符"
+            f"（相差 {_wan(table.total_wan - total)}）。",
+        )
+
+
+def level1_missing(project: ParsedProject, required: list[str]) -> Iterator[ParseWarning]:
+    """A standard level-1 group with no indicator (scoring.md §1: 满意度 missing is common)."""
+    present = {i.level1 for i in project.indicators}
+    for level1 in required:
+        if level1 not in present:
+            yield ParseWarning(
+                code="level1_missing",
+                message=f"项目“{project.name}”没有{level1}，评分时按评分办法处理该组权重。",
+                project_seq=project.seq,
+            )
+
+
+def unparsed_values(project: ParsedProject) -> Iterator[ParseWarning]:
+    for ind in project.indicators:
+        if ind.target.kind == "unparsed":
+            raw = ind.target.raw
+            message = (
+                f"指标值“{raw}”无法识别，已按原文保留，请核对。"
+                if raw
+                else "没有读到该指标的指标值，请核对。"
+            )
+            yield ParseWarning(
+                code="unparsed_value", message=message, project_seq=project.seq, indicator=ind.name
+            )
+
+
+def deadlines_before_year(project: ParsedProject, year: int | None) -> Iterator[ParseWarning]:
+    """A deadline in a year before the table's budget year (scoring.md §6), kept as written."""
+    if year is None:
+        return
+    for ind in project.indicators:
+        d = ind.target.deadline
+        if ind.target.kind == "deadline" and d is not None and d.year < year:
+            yield ParseWarning(
+                code="deadline_before_year",
+                message=f"完成时限“{ind.target.raw}”（{d.isoformat()}）早于预算年度 {year} 年，已按原文保留，请核对。",
+                project_seq=project.seq,
+                indicator=ind.name,
+            )
+
+
+def cost_over_amount(project: ParsedProject) -> Iterator[ParseWarning]:
+    """Cost targets in money (万元/元/亿元 under 成本指标) summing above the project amount.
+
+    Per-unit standards (``元/户``) and counts are not sums of money and are left out.
+    """
+    if project.amount_wan is None:
+        return
+    total = Decimal(0)
+    counted = 0
+    for ind in project.indicators:
+        t = ind.target
+        factor = MONEY_TO_WAN.get(t.unit or "")
+        if t.kind == "numeric" and factor is not None and t.value is not None and _is_cost(ind):
+            total += t.value * factor
+            counted += 1
+    if counted and total > project.amount_wan:
+        yield ParseWarning(
+            code="cost_over_amount",
+            message=f"成本指标合计 {_wan(total)}，超过项目金额 {_wan(project.amount_wan)}。",
+            project_seq=project.seq,
+        )
+
+
+def _is_cost(ind: ParsedIndicator) -> bool:
+    return is_cost_level(ind.level2) or ind.level1 == COST_L1
+
+
+# --- goals naming numbers the indicators contradict -------------------------------------------
+
+_CLAUSE_RE = re.compile(r"[，,；;。！!？?\n]")
+_GOAL_UNITS = sorted({u for u in KNOWN_UNITS if u not in ("万", "年", "月", "日")}, key=len, reverse=True)
+_MENTION_RE = re.compile(
+    r"(?<![\d.])(?P<num>\d+(?:\.\d+)?)\s*(?P<wan>万)?余?\s*(?P<unit>"
+    + "|".join(map(re.escape, _GOAL_UNITS))
+    + r")(?P<suf>以上|及以上|以下|以内)?"
+)
+_NAME_NOISE_RE = re.compile(r"[\s、，,；;。:：()（）《》“”\"']")
+_UNIT_SAME = {"万": "万元", "元/每户": "元/户"}
+_MIN_SHARED = 4  # characters a goal's subject and an indicator name must share …
+_MIN_SHARED_SHORT = 3  # … or this many when that is at least half the indicator's name
+
+
+def goal_contradicts_indicator(project: ParsedProject) -> Iterator[ParseWarning]:
+    """A goal naming a number (``培训4次以上``) that the matching indicator contradicts (``≥8次``).
+
+    Conservative: the goal's number must carry a unit; the indicator must have the same unit and
+    share a keyword with the text before the number (≥4 characters in common, or ≥3 covering half
+    the indicator's name); a warning only when no equally good match has the goal's number.
+    """
+    numeric = [
+        (i, _unit_key(i.target.unit), _NAME_NOISE_RE.sub("", i.name))
+        for i in project.indicators
+        if i.target.kind == "numeric" and i.target.unit and i.target.value is not None
+    ]
+    if not numeric:
+        return
+    seen: set[tuple[str, str]] = set()
+    for goal in project.goals:
+        for clause in _CLAUSE_RE.split(goal):
+            start = 0
+            for m in _MENTION_RE.finditer(clause):
+                subject = _NAME_NOISE_RE.sub("", clause[start : m.start()])
+                mention = clause[start : m.end()].strip()
+                start = m.end()
+                unit = _unit_key(("万" if m.group("wan") else "") + m.group("unit"))
+                value = Decimal(m.group("num"))
+                best, matches = 0, []
+                for ind, ind_unit, name in numeric:
+                    if ind_unit != unit:
+                        continue
+                    shared = _shared_length(subject, name)
+                    ok = shared >= _MIN_SHARED or (shared >= _MIN_SHARED_SHORT and 2 * shared >= len(name))
+                    if not ok or shared < best:
+                        continue
+                    if shared > best:
+                        best, matches = shared, []
+                    matches.append(ind)
+                if not matches or any(i.target.value == value for i in matches):
+                    continue
+                ind = matches[0]
+                if (mention, ind.name) in seen:
+                    continue
+                seen.add((mention, ind.name))
+                yield ParseWarning(
+                    code="goal_contradicts_indicator",
+                    message=f"绩效目标写“{mention}”，指标“{ind.name}”的指标值为 {format_target(ind.target)}，"
+                    "数字不一致，请核对。",
+                    project_seq=project.seq,
+                    indicator=ind.name,
+                )
+
+
+def _unit_key(unit: str | None) -> str:
+    unit = unit or ""
+    return _UNIT_SAME.get(unit, unit)
+
+
+def _shared_length(a: str, b: str) -> int:
+    """Length of the longest common substring of ``a`` and ``b`` (short texts)."""
+    if len(a) > len(b):
+        a, b = b, a
+    lo, hi = 0, len(a)  # a common substring of length k implies one of every shorter length
+    while lo < hi:
+        k = (lo + hi + 1) // 2
+        if any(a[i : i + k] in b for i in range(len(a) - k + 1)):
+            lo = k
+        else:
+            hi = k - 1
+    return lo
