@@ -13,6 +13,7 @@ import sys
 COMMAND_MODULES = (
     "app.cli.db_cmd",
     "app.cli.import_cmd",
+    "app.cli.parse_cmd",
     "app.cli.score_cmd",
 )
 
