@@ -57,24 +57,35 @@ def _read_text(data: bytes, source: str) -> ParsedTable:
     return parse_text_table(decode_text(data), source=source)
 
 
+def _read_grid(fmt: str) -> Callable[[bytes, str], ParsedTable]:
+    def read(data: bytes, source: str) -> ParsedTable:
+        from app.targets.readers import GRID_READERS
+
+        return GRID_READERS[fmt](data, source)
+
+    return read
+
+
 READERS: dict[str, Callable[[bytes, str], ParsedTable]] = {
     "text": _read_text,
+    "xlsx": _read_grid("xlsx"),  # grid layouts: app.targets.grid via app.targets.readers
+    "csv": _read_grid("csv"),
+    "html": _read_grid("html"),
 }
+# Readers that take the budget year and the unit from the file name when the table lacks them.
+NAME_AWARE = frozenset({"xlsx", "csv", "html"})
 
 
 def detect_format(data: bytes, name: str = "") -> str:
-    """The format of a file from its extension, else from its first bytes."""
-    fmt = EXTENSIONS.get(Path(name).suffix.lower())
-    if fmt:
-        return fmt
-    if data.startswith(b"PK\x03\x04"):
-        return "xlsx"
-    head = data[:2048].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
-    if head.startswith(b"<") and (
-        b"<table" in data[:65536].lower() or head.startswith((b"<!doctype", b"<html"))
-    ):
-        return "html"
-    return "text"
+    """The format of a file from its content (a workbook or a web page whatever its name — sites
+    serve HTML tables as ``.xls``), then its extension, then its shape: a text whose first rows
+    hold a grid header (一级指标 … 指标值) is ``csv``, otherwise the published ``text`` layout."""
+    from app.targets.readers import sniff_format
+
+    sniffed = sniff_format(data, name)
+    if sniffed in ("xlsx", "html"):
+        return sniffed
+    return "csv" if EXTENSIONS.get(Path(name).suffix.lower()) == "csv" else sniffed
 
 
 def parse_bytes(data: bytes, *, format: str = "auto", source: str = "") -> ParsedTable:
@@ -84,7 +95,7 @@ def parse_bytes(data: bytes, *, format: str = "auto", source: str = "") -> Parse
     if reader is None:
         supported = "、".join(READERS)
         raise TableFormatError(f"暂不支持 {fmt} 格式（目前支持：{supported}）。")
-    return reader(data, "")
+    return reader(data, source if fmt in NAME_AWARE else "")
 
 
 def read_table(path: Path, *, format: str = "auto") -> ParsedTable:

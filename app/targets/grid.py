@@ -64,13 +64,14 @@ class GridSheet:
     """One sheet (or HTML table, or CSV file) as rows of cell strings, merged cells expanded.
 
     ``label`` names the sheet in messages (``工作表“项目1”``); ``first_row`` is the number shown
-    for ``rows[0]``.
+    for ``rows[0]``; ``project_hint`` names the project of a sheet that does not say it.
     """
 
     name: str
     rows: list[list[str]]
     label: str = ""
     first_row: int = 1
+    project_hint: str | None = None  # a worksheet named after its project (one project a sheet)
 
     def line(self, index: int) -> int:
         return self.first_row + index
@@ -102,9 +103,8 @@ COLUMN_ROLES: dict[str, frozenset[str]] = {
         }
     ),
     "unit": frozenset({"计量单位", "度量单位", "单位", "指标单位", "指标值单位"}),
-    "operator": frozenset(
-        {"指标性质", "计算符号", "符号", "指标方向", "运算符号", "比较符号", "指标符号", "指标值符号"}
-    ),
+    "operator": frozenset({"指标性质", "计算符号", "符号", "运算符号", "比较符号", "指标符号", "指标值符号"}),
+    "direction": frozenset({"指标方向", "方向", "正反向", "指标类型"}),
     "points": frozenset({"分值", "权重", "指标分值", "指标权重", "分数", "权重分值"}),
     "project": frozenset({"项目名称"}),
     "amount": frozenset(
@@ -119,7 +119,7 @@ BLOCK_LABELS: dict[str, frozenset[str]] = {
     "amount": COLUMN_ROLES["amount"] | {"预算资金", "资金合计", "项目资金总额", "年度预算", "年度预算资金"},
     "unit_code": COLUMN_ROLES["unit_code"],
     "unit_name": COLUMN_ROLES["unit_name"],
-    "department": frozenset({"主管部门", "主管部门名称", "部门名称"}),
+    "department": frozenset({"主管部门", "主管部门名称", "主管部门及代码", "主管部门及编码", "部门名称"}),
     "goals": frozenset(
         {"年度绩效目标", "绩效目标", "年度目标", "项目绩效目标", "总体目标", "年度总体目标", "预期目标"}
     ),
@@ -131,6 +131,7 @@ TOTAL_PREFIXES = ("合计", "总计")
 
 _NOTE = re.compile(r"[（(\[【][^）)\]】]*[）)\]】]")
 _SPACES = re.compile(r"[\s\u3000]+")
+_WRAP = re.compile(r"(?<=[\u3400-\u9fff])[ \t\u3000]*[\r\n]+[ \t\u3000]*(?=[\u3400-\u9fff])")
 _DIGIT_START = re.compile(r"^[0-9０-９.]")
 _DIGIT_END = re.compile(r"[0-9０-９]$")
 _LEAD_OPERATOR = re.compile(
@@ -164,18 +165,18 @@ _DIRECTION_LABEL = {"positive": "正向", "reverse": "反向", "qualitative": "�
 _EMPTY_UNIT = frozenset({"", "-", "—", "/", "无", "--", "——", "、"})
 _YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
 _YEAR_BARE = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
-_TITLE_UNIT = re.compile(
-    r"^(?P<unit>.+?)(?:(?:19|20)\d{2}\s*年度?|部门预算|项目支出|部门整体|预算项目|绩效目标)"
-)
+_TITLE_UNIT = re.compile(r"^(?P<unit>.+?)(?:(?:19|20)\d{2}\s*年度?|部门预算|部门整体|项目|预算|绩效)")
 _CODE_NAME = re.compile(r"^[\[【]?(?P<code>\d{3,})[\]】]?[\s\-_－—:：]*(?P<name>\D.*)$")
 _NUMBER = re.compile(r"[-+]?\d[\d,]*(?:\.\d+)?")
-_GOAL_LABEL = re.compile(r"目标\s*[0-9０-９一二三四五六七八九十]+\s*[:：、.．]\s*")
-_GOAL_NUMBER = re.compile(r"^\s*(?:\d+|[一二三四五六七八九十]+)\s*[、.．)）]\s*")
+_GOAL_NUMBER = re.compile(
+    r"(?:^|(?<=[；;。\s]))\s*(?:\d{1,2}|[一二三四五六七八九十]{1,2})\s*[、.．)）](?!\d)\s*"
+)
 
 
 def clean(text: str | None) -> str:
-    """A cell's text on one line: whitespace runs (line breaks, full-width spaces) → one space."""
-    return _SPACES.sub(" ", text or "").strip()
+    """A cell's text on one line: a line break between two Chinese characters (a wrapped cell)
+    is dropped; other whitespace runs (full-width spaces too) become one space."""
+    return _SPACES.sub(" ", _WRAP.sub("", text or "")).strip()
 
 
 def label_key(text: str) -> str:
@@ -233,6 +234,7 @@ class _Row:
     operator: str
     unit: str
     points: str
+    direction: str = ""
 
 
 @dataclass(slots=True)
@@ -288,24 +290,24 @@ def read_grid(
     """
     weights = DEFAULT_LEVEL1_WEIGHTS if level1_weights is None else level1_weights
     warnings: list[ParseWarning] = []
-    found: list[tuple[_Context, list[_Draft]]] = []
+    found: list[tuple[GridSheet, tuple[_Context, list[_Draft]]]] = []
     without_header: list[str] = []
     for sheet in sheets:
         result = _read_sheet(sheet, warnings)
         if result is None:
-            without_header.append(sheet.label or sheet.name or "表格")
+            without_header.append(sheet.label or "表格")
         else:
-            found.append(result)
+            found.append((sheet, result))
     if not found:
-        where = "、".join(without_header) or (filename or "文件")
+        where = "、".join(without_header) or "文件"
         raise TableFormatError(
             f"{where}：前{HEADER_SEARCH_ROWS}行中没有找到指标表头"
             "（需要“一级指标”或“二级指标”、“三级指标”或“指标名称”、“指标值”或“目标值”等列）"
         )
-    if not any(d.rows for _, drafts in found for d in drafts):
-        raise TableFormatError(f"{filename or '表格'}：找到了指标表头，但表头下没有任何指标行")
+    if not any(d.rows for _, (_, drafts) in found for d in drafts):
+        raise TableFormatError("找到了指标表头，但表头下没有任何指标行（每行应有指标名称和指标值）")
 
-    table_ctx = _merge_contexts([ctx for ctx, _ in found] + [_context_from_name(filename)])
+    table_ctx = _merge_contexts([ctx for _, (ctx, _) in found] + [_context_from_name(filename)])
     table_year = year or table_ctx.year
     if table_year is None:
         warnings.append(_warning("year_missing", "未能从标题或文件名中确定预算年度（如“2023年”）"))
@@ -313,10 +315,22 @@ def read_grid(
     projects: list[ParsedProject] = []
     units: dict[str, ParsedUnit] = {}
     unit_amounts: dict[str, list[Decimal | None]] = defaultdict(list)
-    for ctx, drafts in found:
+    parents: dict[str, str] = {}  # department code → name
+    for sheet, (ctx, drafts) in found:
+        if sheet.project_hint and len(drafts) == 1 and not drafts[0].name:
+            drafts[0].name = sheet.project_hint
+            warnings.append(
+                _warning(
+                    "project_name_from_sheet",
+                    f"{drafts[0].where}：表中没有“项目名称”，以工作表名“{sheet.project_hint}”作为项目名称",
+                )
+            )
         for draft in drafts:
             seq = len(projects) + 1
             code, unit_name = _unit_of(draft, [ctx, table_ctx], seq, warnings)
+            parent_code, parent_name = split_unit_code(ctx.department or table_ctx.department or "")
+            if parent_code == code:
+                parent_code = None
             name = draft.name
             if not name:
                 name = f"未命名项目{seq}"
@@ -338,12 +352,19 @@ def read_grid(
             )
             projects.append(project)
             warnings.extend(check_points(project, weights))
-            units.setdefault(code, ParsedUnit(code=code, name=unit_name))
+            if parent_code and parent_code not in units:
+                units[parent_code] = ParsedUnit(code=parent_code, name=parent_name)
+                parents[parent_code] = parent_name
+            units.setdefault(code, ParsedUnit(code=code, name=unit_name, parent_code=parent_code))
             unit_amounts[code].append(draft.amount)
 
     for code, amounts in unit_amounts.items():
         if all(a is not None for a in amounts):
             units[code].amount_wan = sum(amounts, Decimal(0))
+    for code in parents:  # a department (主管部门及代码) totals its units
+        children = [u.amount_wan for u in units.values() if u.parent_code == code]
+        if children and all(a is not None for a in children):
+            units[code].amount_wan = sum(children, Decimal(0))
     total = table_ctx.total
     if total is None and all(p.amount_wan is not None for p in projects):
         total = sum((p.amount_wan for p in projects), Decimal(0))
@@ -369,6 +390,7 @@ def _read_sheet(sheet: GridSheet, warnings: list[ParseWarning]) -> tuple[_Contex
     draft: _Draft | None = None
     above: dict[str, str] = {}  # "same as above" for the level-1, level-2 and project columns
     previous_label: str | None = None
+    titles: list[str] = []  # one-text rows above the first header
 
     def start(index: int) -> _Draft:
         nonlocal draft
@@ -394,7 +416,9 @@ def _read_sheet(sheet: GridSheet, warnings: list[ParseWarning]) -> tuple[_Contex
         first = next(c for c in cells if c)
         pairs = _label_pairs(cells) if block_label(_inline_label(first) or first) else []
         if pairs:
-            for key, label, value in pairs:
+            for key, label, value, col in pairs:
+                if key == "goals" and col < len(raw):
+                    value = _goal_text(raw[col], value)
                 if key in ("year", "money_unit"):
                     _set_context(ctx, key, value)
                 elif key == "project":
@@ -416,13 +440,13 @@ def _read_sheet(sheet: GridSheet, warnings: list[ParseWarning]) -> tuple[_Contex
             and not cells[0]
             and len(set(filter(None, cells))) == 1
         ):
-            draft.goals.extend(split_goals(first))  # a goal continued on the next row (CSV, no merge)
+            col = next(i for i, c in enumerate(cells) if c)
+            draft.goals.extend(split_goals(raw[col]))  # a goal continued on the next row (CSV, no merge)
             continue
         previous_label = None
         if header is None:
-            if ctx.title is None and _is_title(cells):
-                ctx.title = first
-                _context_from_title(ctx, first)
+            if _is_title(cells):
+                titles.append(first)
             continue
         if first.startswith(SKIP_PREFIXES) and not _cell(cells, header, "name"):
             if first.startswith(TOTAL_PREFIXES) and not drafts and ctx.total is None:
@@ -449,7 +473,13 @@ def _read_sheet(sheet: GridSheet, warnings: list[ParseWarning]) -> tuple[_Contex
                 )
             continue
         draft.rows.append(row)
-    return (ctx, drafts) if header is not None else None
+    if header is None:
+        return None
+    title = choose_title(titles)
+    if title:
+        ctx.title = title
+        _context_from_title(ctx, title)
+    return ctx, drafts
 
 
 def _indicator_cells(
@@ -472,6 +502,7 @@ def _indicator_cells(
         operator=_cell(cells, header, "operator"),
         unit=_cell(cells, header, "unit"),
         points=_cell(cells, header, "points"),
+        direction=_cell(cells, header, "direction"),
     )
 
 
@@ -499,7 +530,7 @@ def _indicator(row: _Row, year: int | None, seq: int, warnings: list[ParseWarnin
         warnings.append(
             _warning("level_unknown", f"{row.where}：指标“{row.name}”{problem}", seq=seq, row=row)
         )
-    raw, direction, note = compose_raw(row.value, row.operator, row.unit)
+    raw, direction, note = compose_raw(row.value, row.operator, row.unit, row.direction)
     if note:
         warnings.append(
             _warning("operator_unknown", f"{row.where}：指标“{row.name}”{note}", seq=seq, row=row)
@@ -584,32 +615,36 @@ def _level1(text: str) -> str | None:
     return level1
 
 
-def compose_raw(value: str, operator: str = "", unit: str = "") -> tuple[str, str | None, str | None]:
+def compose_raw(
+    value: str, operator: str = "", unit: str = "", direction: str = ""
+) -> tuple[str, str | None, str | None]:
     """Join separate operator, value and unit cells into the target text as a table writes it.
 
-    Returns ``(raw, direction, note)``: ``direction`` from a 正向/反向/定性 word, ``note`` a
-    Chinese remark when the operator cell cannot be read. ``=`` is not written (no operator means
-    ``=``); an operator is put only before a value starting with a digit and carrying none; a unit
-    only after a value ending in a digit (``百分比`` written as ``%``).
+    Returns ``(raw, direction, note)``: ``direction`` from a 正向/反向/定性 word (in the operator
+    or the direction column), ``note`` a Chinese remark when a cell cannot be read. ``=`` is not
+    written (no operator means ``=``); an operator goes only before a value starting with a digit
+    and carrying none; a unit only after a value ending in a digit (``百分比`` written ``%``).
     """
     raw = clean(value)
-    op = clean(operator).replace(" ", "")
-    direction: str | None = None
-    note: str | None = None
-    word = op.removesuffix("指标")
-    if word in _DIRECTION_WORDS:
-        direction = _DIRECTION_WORDS[word]
-    elif op in _SYMBOLS or op in _OPERATOR_WORDS:
-        if _DIGIT_START.match(raw) and not _LEAD_OPERATOR.match(raw):
-            raw = op + raw
-    elif op and op not in _EQUALS:
-        note = f"的计算符号“{op}”无法识别，已忽略"
+    found: str | None = None
+    notes: list[str] = []
+    for text in (operator, direction):
+        op = clean(text).replace(" ", "")
+        word = op.removesuffix("指标")
+        if word in _DIRECTION_WORDS:
+            found = found or _DIRECTION_WORDS[word]
+        elif op in _SYMBOLS or op in _OPERATOR_WORDS:
+            if _DIGIT_START.match(raw) and not _LEAD_OPERATOR.match(raw):
+                raw = op + raw
+        elif op and op not in _EQUALS:
+            notes.append(f"“{op}”")
     unit_text = clean(unit)
     if unit_text == "百分比":
         unit_text = "%"
     if unit_text not in _EMPTY_UNIT and _DIGIT_END.search(raw):
         raw += unit_text
-    return raw, direction, note
+    note = f"的计算符号/指标方向{'、'.join(notes)}无法识别，已忽略" if notes else None
+    return raw, found, note
 
 
 def parse_points(text: str) -> Decimal | None:
@@ -632,10 +667,10 @@ def _inline_label(cell: str) -> str | None:
     return m.group(1) if m and block_label(m.group(1)) else None
 
 
-def _label_pairs(cells: list[str]) -> list[tuple[str, str, str]]:
-    """``(role, label, value)`` of a block row: ``项目名称 | X | X | 资金总额(万元) | 50``, or
+def _label_pairs(cells: list[str]) -> list[tuple[str, str, str, int]]:
+    """``(role, label, value, column of the value)`` of a block row: ``项目名称 | X | X | 资金总额(万元) | 50``, or
     ``填报单位：X`` in one cell. Merged copies of a label or a value are skipped."""
-    out: list[tuple[str, str, str]] = []
+    out: list[tuple[str, str, str, int]] = []
     i, n = 0, len(cells)
     while i < n:
         cell = cells[i]
@@ -643,20 +678,25 @@ def _label_pairs(cells: list[str]) -> list[tuple[str, str, str]]:
         if role is None:
             inline = _inline_label(cell) if cell else None
             if inline:
-                out.append((block_label(inline), inline, re.split(r"[:：]", cell, maxsplit=1)[1].strip()))
+                out.append((block_label(inline), inline, re.split(r"[:：]", cell, maxsplit=1)[1].strip(), -1))
             i += 1
             continue
         j = i + 1
         while j < n and (not cells[j] or cells[j] == cell):
             j += 1
-        value = ""
+        value, value_col = "", -1
         if j < n and block_label(cells[j]) is None and not _inline_label(cells[j]):
-            value = cells[j]
+            value, value_col = cells[j], j
             while j < n and cells[j] == value:
                 j += 1
-        out.append((role, cell, value))
+        out.append((role, cell, value, value_col))
         i = j
     return out
+
+
+def _goal_text(raw_cell: str | None, cleaned: str) -> str:
+    """Goals keep their line breaks (one goal a line) until split."""
+    return raw_cell if raw_cell and clean(raw_cell) == cleaned else cleaned
 
 
 def _set_context(ctx: _Context, key: str, value: str) -> None:
@@ -714,6 +754,16 @@ def _is_title(cells: list[str]) -> bool:
     return len(text) >= 6 and not _NUMBER.fullmatch(text)
 
 
+def choose_title(candidates: list[str]) -> str | None:
+    """The table's title among the one-text rows above the header: the first naming 绩效目标,
+    else the first naming 绩效 or ending in 表, else the first."""
+    for test in (lambda t: "绩效目标" in t, lambda t: "绩效" in t or t.endswith("表")):
+        found = next((t for t in candidates if test(t)), None)
+        if found:
+            return found
+    return candidates[0] if candidates else None
+
+
 def _context_from_title(ctx: _Context, title: str) -> None:
     m = _YEAR.search(title)
     if m and ctx.year is None:
@@ -722,7 +772,8 @@ def _context_from_title(ctx: _Context, title: str) -> None:
     if m and ctx.unit_name is None:
         unit = m.group("unit").strip(" ：:-—_")
         if unit and unit not in ("关于", "附件", "附表"):
-            ctx.unit_code, ctx.unit_name = split_unit_code(unit)
+            code, ctx.unit_name = split_unit_code(unit)
+            ctx.unit_code = ctx.unit_code or code
 
 
 def _context_from_name(filename: str) -> _Context:
@@ -768,7 +819,8 @@ def _unit_of(
             if name is None and ctx.unit_code == code and ctx.unit_name:
                 name = ctx.unit_name
     if not name and not code:
-        name = next((ctx.department for ctx in contexts if ctx.department), None)
+        department = next((ctx.department for ctx in contexts if ctx.department), None)
+        code, name = split_unit_code(department or "")
     if not name and not code:
         name = "未注明单位"
         warnings.append(
@@ -780,6 +832,8 @@ def _unit_of(
         )
     if not code:
         code = name[:32]
+        if any(w.code == "unit_code_missing" and f"“{name}”" in w.message for w in warnings):
+            return code, name
         warnings.append(
             _warning(
                 "unit_code_missing", f"{draft.where}：单位“{name}”没有单位编码，暂以单位名称作为编码", seq=seq
@@ -792,14 +846,12 @@ def _unit_of(
 
 
 def split_goals(text: str) -> list[str]:
-    """``目标1：A；目标2：B`` → ``["A；", "B"]`` (labels dropped); unlabelled lines are a goal each."""
-    text = (text or "").strip()
-    if not text:
-        return []
-    if _GOAL_LABEL.search(text):
-        head, *rest = _GOAL_LABEL.split(text)
-        return [g for g in (clean(head), *(clean(p) for p in rest)) if g]
-    return [g for g in (clean(_GOAL_NUMBER.sub("", line)) for line in text.splitlines()) if g]
+    """The goals of a 年度绩效目标 cell, read as the published layout reads them
+    (:func:`app.targets.html_cells.parse_goal_cell`): ``目标1：A；目标2：B`` → ``["A；", "B"]``,
+    else numbered items, else one goal a line."""
+    from app.targets.html_cells import parse_goal_cell
+
+    return parse_goal_cell(text or "")
 
 
 def parse_amount(text: str, label: str = "", scale: Decimal = Decimal(1)) -> Decimal | None:

@@ -19,12 +19,13 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from html.parser import HTMLParser
 
-from app.targets.grid import GridSheet
-from app.targets.types import TableFormatError
+from app.targets.grid import HEADER_SEARCH_ROWS, GridSheet, clean, header_columns, read_grid
+from app.targets.types import ParsedTable, TableFormatError
 
 XLSX_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .xls (and other OLE compound files)
 CSV_DELIMITERS = (",", "\t", ";", "|")
+DEFAULT_SHEET_NAME = re.compile(r"^\s*(?:sheet|工作表|表)\s*\d*\s*$", re.I)
 MAX_SPAN = 1000  # a rowspan/colspan larger than this is a broken page, not a table
 
 
@@ -133,7 +134,8 @@ def read_xlsx_bytes(data: bytes, *, filename: str = "") -> list[GridSheet]:
             continue
         rows = _sheet_rows(ws)
         if rows:
-            sheets.append(GridSheet(name=ws.title, rows=rows, label=f"工作表“{ws.title}”"))
+            hint = None if DEFAULT_SHEET_NAME.match(ws.title) else ws.title.strip()
+            sheets.append(GridSheet(name=ws.title, rows=rows, label=f"工作表“{ws.title}”", project_hint=hint))
     return sheets
 
 
@@ -335,8 +337,8 @@ def read_html_text(text: str, *, name: str = "") -> list[GridSheet]:
         if not grid:
             continue
         lead = [[line] for line in preamble]
-        if index == 1 and title and title not in preamble:
-            lead.insert(0, [title])
+        if title and title not in preamble:
+            lead.append([title])  # the page's <title>: a title candidate after the headings
         sheets.append(
             GridSheet(name=name, rows=lead + grid, label=f"第{index}个表格", first_row=1 - len(lead))
         )
@@ -379,3 +381,90 @@ def _trim(rows: list[list[str]]) -> list[list[str]]:
 def _stem(filename: str) -> str:
     base = re.split(r"[\\/]", filename)[-1]
     return base.rsplit(".", 1)[0] if "." in base else base
+
+
+# ---------------------------------------------------------------- whole tables
+
+
+def read_sheets(sheets: list[GridSheet], *, filename: str = "", year: int | None = None) -> ParsedTable:
+    """A table from grid sheets: the grid layout, or else the published layout
+    (单位编码 | 单位及项目名称 | 金额 | 绩效目标 | 绩效指标, HTML fragments in the cells) saved as a
+    spreadsheet or web table, which is handed to the text-layout parser row by row."""
+    if not sheets:
+        raise TableFormatError("文件中没有任何内容（没有非空的工作表或表格）")
+    try:
+        return read_grid(sheets, filename=filename, year=year)
+    except TableFormatError:
+        text = published_layout_text(sheets)
+        if text is None:
+            raise
+    from app.targets.text_layout import parse_text_table
+
+    return parse_text_table(text)
+
+
+def published_layout_text(sheets: list[GridSheet]) -> str | None:
+    """The first sheet holding the published layout, as the tab-separated text it was exported
+    from; None when no sheet has its header (单位编码 … 绩效指标) in the first 20 rows."""
+    from app.targets.text_layout import REQUIRED_ROLES, header_roles
+
+    for sheet in sheets:
+        head = sheet.rows[:HEADER_SEARCH_ROWS]
+        if not any(all(r in header_roles(row) for r in REQUIRED_ROLES) for row in head):
+            continue
+        lines = []
+        for row in sheet.rows:
+            cells = [re.sub(r"[\t\r]+", " ", c).replace("\n", "<br>") for c in row]
+            filled = {c for c in cells if c.strip()}
+            if len(filled) == 1 and sum(1 for c in cells if c.strip()) > 1:
+                cells = [next(iter(filled))]  # a merged title or note spread over the row
+            lines.append("\t".join(cells))
+        return "\n".join(lines) + "\n"
+    return None
+
+
+def read_xlsx_table(data: bytes, source: str = "") -> ParsedTable:
+    """``READERS`` entry for ``.xlsx`` (``source`` is the file name: year and unit may be in it)."""
+    return read_sheets(read_xlsx_bytes(data), filename=source)
+
+
+def read_csv_table(data: bytes, source: str = "") -> ParsedTable:
+    """``READERS`` entry for ``.csv`` (UTF-8, UTF-8 with BOM, UTF-16, GBK)."""
+    return read_sheets(read_csv_bytes(data), filename=source)
+
+
+def read_html_table(data: bytes, source: str = "") -> ParsedTable:
+    """``READERS`` entry for ``.html`` pages with ``<table>``."""
+    return read_sheets(read_html_bytes(data), filename=source)
+
+
+GRID_READERS = {"xlsx": read_xlsx_table, "csv": read_csv_table, "html": read_html_table}
+
+
+def sniff_format(data: bytes, filename: str = "") -> str:
+    """The format of a file from its content: ZIP magic → ``xlsx``; an HTML page or ``<table`` →
+    ``html``; otherwise a text, which is ``csv`` when its first 20 rows, split by the sniffed
+    delimiter, hold a grid header (一级指标 … 指标值) and ``text`` (the published layout) when not.
+
+    A legacy ``.xls`` (OLE) is reported as ``xlsx`` so its reader explains how to convert it.
+    Government sites often serve HTML tables as ``.xls``: the content decides, not the name.
+    """
+    if data.startswith((XLSX_MAGIC, OLE_MAGIC)):
+        return "xlsx"
+    head = data[:4096].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    sample = data[:65536].lower()
+    if head.startswith((b"<!doctype", b"<html", b"<table", b"<meta", b"<head", b"<body")) or (
+        head.startswith(b"<") and b"<table" in sample
+    ):
+        return "html"
+    try:
+        text = decode_text(data)
+    except TableFormatError:
+        return "text"  # the text reader gives the precise message
+    lines = text.splitlines()[: HEADER_SEARCH_ROWS + 5]
+    sample_text = "\n".join(lines)
+    delimiter = sniff_delimiter(sample_text)
+    for row in csv.reader(io.StringIO(sample_text), delimiter=delimiter):
+        if header_columns([clean(c) for c in row]) is not None:
+            return "csv"
+    return "text"
