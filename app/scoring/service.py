@@ -6,8 +6,6 @@ stored targets, actuals, budget figures and reviewer adjustments into its inputs
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from sqlalchemy.orm import Session
 
 from app.db.models import Indicator, IndicatorActual, Project
