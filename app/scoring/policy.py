@@ -198,7 +198,7 @@ class Policy:
         Without an explicit name the result is ``<name>+custom`` so that it is never mistaken for
         the stored version it came from.
         """
-        if not overrides:
+        if not overrides and name is None and version is None:
             return self
         merged = merge_settings(self.settings.model_dump(mode="json"), overrides)
         return Policy(
@@ -266,11 +266,43 @@ def validate_settings(data: dict[str, Any]) -> PolicySettings:
         lines = []
         for err in exc.errors():
             loc = ".".join(str(p) for p in err["loc"]) or "settings"
-            msg = str(err.get("ctx", {}).get("error") or err["msg"])
-            if err["type"] == "extra_forbidden":
-                msg = "未知的设置项"
-            lines.append(f"{loc}：{msg}")
+            lines.append(f"{loc}：{_message_zh(err)}")
         raise PolicyError("评分政策设置无效：" + "；".join(lines)) from exc
+
+
+_MESSAGES_ZH = {
+    "extra_forbidden": "未知的设置项",
+    "literal_error": "应为 {expected} 之一",
+    "greater_than": "应大于 {gt}",
+    "greater_than_equal": "应不小于 {ge}",
+    "less_than": "应小于 {lt}",
+    "less_than_equal": "应不大于 {le}",
+    "decimal_parsing": "应为数字",
+    "decimal_type": "应为数字",
+    "int_parsing": "应为整数",
+    "int_type": "应为整数",
+    "int_from_float": "应为整数",
+    "bool_parsing": "应为 true 或 false",
+    "bool_type": "应为 true 或 false",
+    "model_type": "应为对象",
+    "string_type": "应为文本",
+    "tuple_type": "应为列表",
+}
+
+
+def _message_zh(err: dict[str, Any]) -> str:
+    ctx = err.get("ctx") or {}
+    if "error" in ctx:  # our own validators already speak Chinese
+        return str(ctx["error"])
+    template = _MESSAGES_ZH.get(err["type"])
+    if template is None:
+        return str(err["msg"])
+    try:
+        return template.format(
+            **{k: str(v).replace("'", "").replace(" or ", "、").replace(", ", "、") for k, v in ctx.items()}
+        )
+    except KeyError:
+        return str(err["msg"])
 
 
 def merge_settings(base: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
