@@ -1,6 +1,19 @@
 """All ORM models, imported here so Alembic and ``Base.metadata`` see every table."""
 
+from app.db.models.accounts import ApiToken, AuditLog, LoginFailure, LoginSession, User, UserUnit
 from app.db.models.entry import IndicatorActual
 from app.db.models.targets import ImportBatch, Indicator, Project, Unit
 
-__all__ = ["ImportBatch", "Indicator", "IndicatorActual", "Project", "Unit"]
+__all__ = [
+    "ApiToken",
+    "AuditLog",
+    "ImportBatch",
+    "Indicator",
+    "IndicatorActual",
+    "LoginFailure",
+    "LoginSession",
+    "Project",
+    "Unit",
+    "User",
+    "UserUnit",
+]
