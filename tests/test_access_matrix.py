@@ -1,0 +1,154 @@
+"""Every route of ``create_app()`` × every role → the HTTP status it must answer.
+
+ADDING A ROUTE? Add one line to ``MATRIX`` (the test ``test_every_route_is_in_the_matrix`` fails
+until you do). Columns:
+
+    method, route path as declared, sample path to request, (anonymous, dept, other_dept,
+    finance, admin, read_token)
+
+- ``dept``: a department user of unit 309 (covers 309001, the unit of ``{own_project}``);
+  ``other_dept``: a department user of 310001; ``read_token``: a read-scoped bearer token of
+  ``dept`` (sent to web pages too, where it must not count as a login).
+- Sample placeholders: ``{own_project}`` (unit 309001), ``{other_project}`` (unit 310001),
+  ``{my_token}`` (an API token of the caller; for anonymous, one of ``dept``'s).
+- Writes are sent with a valid CSRF token (form field for web, ``X-CSRF-Token`` for cookie API
+  calls): this table is about who may do what; test_accounts_web.py checks CSRF itself.
+- Web pages redirect an anonymous visitor to /login (303); the API answers 401.
+- ``BODIES``: form data for a row, when it needs some. ``KNOWN_GAPS``: cells not yet right, with
+  the reason; they are strict xfails, so fixing the route makes the test fail until the gap is
+  removed here.
+"""
+
+from __future__ import annotations
+
+import pytest
+from fastapi import routing
+from fastapi.testclient import TestClient
+
+from app.accounts import security, service
+from tests.accounts_support import csrf, logged_in, login_form_token, make_world
+
+ROLES = ("anonymous", "dept", "other_dept", "finance", "admin", "read_token")
+
+# fmt: off
+MATRIX: list[tuple[str, str, str, tuple[int, int, int, int, int, int]]] = [
+    # method  route                                 sample path                            anon dept othr  fin adm token
+    ("GET",  "/openapi.json",                      "/openapi.json",                       (200, 200, 200, 200, 200, 200)),
+    ("GET",  "/docs",                              "/docs",                               (200, 200, 200, 200, 200, 200)),
+    ("GET",  "/docs/oauth2-redirect",              "/docs/oauth2-redirect",               (200, 200, 200, 200, 200, 200)),
+    ("GET",  "/redoc",                             "/redoc",                              (200, 200, 200, 200, 200, 200)),
+    ("GET",  "/static",                            "/static/app.css",                     (200, 200, 200, 200, 200, 200)),
+    # accounts (issue 4)
+    ("GET",  "/login",                             "/login",                              (200, 303, 303, 303, 303, 200)),
+    ("POST", "/login",                             "/login",                              (401, 401, 401, 401, 401, 401)),
+    ("POST", "/logout",                            "/logout",                             (303, 303, 303, 303, 303, 303)),
+    ("GET",  "/audit",                             "/audit",                              (303, 403, 403, 200, 200, 303)),
+    ("POST", "/api/v1/token",                      "/api/v1/token",                       (401, 401, 401, 401, 401, 401)),
+    ("GET",  "/api/v1/me",                         "/api/v1/me",                          (401, 200, 200, 200, 200, 200)),
+    ("GET",  "/api/v1/tokens",                     "/api/v1/tokens",                      (401, 200, 200, 200, 200, 200)),
+    ("POST", "/api/v1/tokens/{token_id}/revoke",   "/api/v1/tokens/{my_token}/revoke",    (401, 200, 200, 200, 200, 403)),
+    # target pages (issue 2)
+    ("GET",  "/",                                  "/",                                   (303, 200, 200, 200, 200, 303)),
+    ("GET",  "/projects/{project_id}",             "/projects/{own_project}",             (303, 200, 404, 200, 200, 303)),
+]
+# fmt: on
+
+BODIES: dict[tuple[str, str], dict[str, str]] = {
+    ("POST", "/login"): {"username": "nobody", "password": "wrong-password"},
+    ("POST", "/api/v1/token"): {"username": "nobody", "password": "wrong-password"},
+}
+
+_TARGETS_PAGES = (
+    "issue 2: the target pages must require a login (CurrentUser) and filter with readable_projects"
+)
+KNOWN_GAPS: dict[tuple[str, str, str], str] = {
+    ("GET", "/", "anonymous"): _TARGETS_PAGES,
+    ("GET", "/", "read_token"): _TARGETS_PAGES,
+    ("GET", "/projects/{project_id}", "anonymous"): _TARGETS_PAGES,
+    ("GET", "/projects/{project_id}", "other_dept"): "issue 2: /projects/{id} must use get_readable_project",
+    ("GET", "/projects/{project_id}", "read_token"): _TARGETS_PAGES,
+}
+
+
+def app_routes(app) -> set[tuple[str, str]]:
+    """(method, path) of every route, including mounts and routes of included routers."""
+    contexts = (
+        routing.iter_route_contexts(app.routes) if hasattr(routing, "iter_route_contexts") else app.routes
+    )
+    found = set()
+    for route in contexts:
+        methods = getattr(route, "methods", None) or {"GET"}  # a mount (static files) answers GET
+        for method in methods - {"HEAD"}:
+            found.add((method, route.path))
+    return found
+
+
+def test_every_route_is_in_the_matrix():
+    from app.main import create_app
+
+    declared = {(method, route) for method, route, _, _ in MATRIX}
+    actual = app_routes(create_app())
+    missing = sorted(actual - declared)
+    stale = sorted(declared - actual)
+    assert not missing, f"routes missing from MATRIX in tests/test_access_matrix.py: {missing}"
+    assert not stale, f"MATRIX rows for routes that no longer exist: {stale}"
+    assert len(declared) == len(MATRIX), "a route appears twice in MATRIX"
+    assert set(KNOWN_GAPS) <= {(m, r, role) for m, r, _, _ in MATRIX for role in ROLES}
+
+
+def _cases():
+    for method, route, sample, statuses in MATRIX:
+        assert len(statuses) == len(ROLES), route
+        for role, status in zip(ROLES, statuses, strict=True):
+            gap = KNOWN_GAPS.get((method, route, role))
+            marks = [pytest.mark.xfail(strict=True, reason=gap)] if gap else []
+            yield pytest.param(
+                method, route, sample, role, status, id=f"{method} {route} [{role}]", marks=marks
+            )
+
+
+class Caller:
+    """A client acting as one role: its cookies, bearer token, CSRF token and own API token id."""
+
+    def __init__(self, client: TestClient, csrf_token: str, headers: dict[str, str], token_id: int):
+        self.client, self.csrf_token, self.headers, self.token_id = client, csrf_token, headers, token_id
+
+
+def _caller(app, db, role: str) -> tuple[Caller, dict[str, int]]:
+    world = make_world(db)
+    ids = {"own_project": world.own_project.id, "other_project": world.other_project.id}
+    users = {
+        "dept": world.dept,
+        "other_dept": world.other_dept,
+        "finance": world.finance,
+        "admin": world.admin,
+    }
+    if role in users:
+        user = users[role]
+        client = logged_in(app, user)
+        token = service.create_token(session=db, actor="test", user=user, scope="write")
+        return Caller(client, csrf(client), {}, token.token.id), ids
+    read = service.create_token(session=db, actor="test", user=world.dept, scope="read")
+    client = TestClient(app)
+    form_token = login_form_token(client)  # a browser without a login still gets a login-form token
+    headers = {"Authorization": f"Bearer {read.plaintext}"} if role == "read_token" else {}
+    return Caller(client, form_token, headers, read.token.id), ids
+
+
+@pytest.mark.parametrize(("method", "route", "sample", "role", "expected"), list(_cases()))
+def test_route_answers_role(app, db, method, route, sample, role, expected):
+    caller, ids = _caller(app, db, role)
+    path = sample.format(my_token=caller.token_id, **ids)
+    headers = dict(caller.headers)
+    data = None
+    if method != "GET":
+        headers[security.CSRF_HEADER] = caller.csrf_token
+        data = BODIES.get((method, route), {})
+    response = caller.client.request(method, path, headers=headers, data=data, follow_redirects=False)
+    assert response.status_code == expected, (
+        f"{method} {path} as {role}: {response.status_code}, expected {expected}\n{response.text[:400]}"
+    )
+    if expected == 303 and route != "/login" and method == "GET":
+        assert response.headers["location"].startswith("/login"), response.headers["location"]
+    if expected == 401 and path.startswith("/api/"):
+        assert response.json()["detail"][0]["code"] in {"not_authenticated", "bad_credentials"}
