@@ -103,16 +103,21 @@ _SPACES = re.compile(r"\s+")
 def read_actual(raw: Any, target: Target, *, direction: str | None = None, year: int | None = None) -> Actual:
     """Read one actual against its target. ``direction`` overrides the target's kind (§3)."""
     kind = _kind(target, direction)
-    if type(raw) is str and _PLAIN.fullmatch(raw):
-        if kind == "numeric":  # fast path: a bare number in the target's unit, as the form sends it
-            return NumberActual(Decimal(raw), raw)
-    elif isinstance(raw, ACTUAL_TYPES):
+    if type(raw) is str and kind == "numeric" and _PLAIN.fullmatch(raw):
+        return NumberActual(Decimal(raw), raw)  # fast path: a bare number, as the form sends it
+    if isinstance(raw, ACTUAL_TYPES):
         return raw
-    elif isinstance(raw, dict):
-        if raw.get("not_applicable"):
-            return NOT_APPLICABLE
-    elif isinstance(raw, str) and _normalize(raw).lower() in _NOT_APPLICABLE:
+    if isinstance(raw, dict) and raw.get("not_applicable"):
         return NOT_APPLICABLE
+    try:
+        return _read(raw, target, kind, year)
+    except ActualError:
+        if isinstance(raw, str) and _normalize(raw).lower() in _NOT_APPLICABLE:  # 不适用, N/A …
+            return NOT_APPLICABLE
+        raise
+
+
+def _read(raw: Any, target: Target, kind: str, year: int | None) -> Actual:
     if kind == "numeric":
         return read_number(raw, target)
     if kind == "qualitative":
