@@ -33,7 +33,7 @@ def generate(n_indicators: int, seed: int = 42):
         return ParsedIndicator(level1, level2, name, parsed[key])
 
     projects = []
-    for p in range(-(-n_indicators // PER_PROJECT)):
+    for _ in range(-(-n_indicators // PER_PROJECT)):
         inds, acts = [], []
         for k in range(PER_PROJECT):
             roll = rng.random()
@@ -68,7 +68,6 @@ def generate(n_indicators: int, seed: int = 42):
         full = Decimal(rng.randint(10, 500))
         budget = Budget(full, full * Decimal(rng.randint(60, 105)) / 100)
         projects.append((inds, acts, budget))
-        del p
     return projects
 
 

@@ -573,12 +573,9 @@ def _deadline(ind, level1, done: date, due: date, w: Decimal, cp: CompiledPolicy
 def months_late(done: date, due: date) -> int:
     """Started months after the deadline: the smallest n with ``done ≤ due + n months`` (a
     month-end deadline moves to month ends)."""
-    n = 0
-    while done > (limit := _add_months(due, n)):
+    n = 1
+    while done > _add_months(due, n) and n < 1200:
         n += 1
-        if n > 1200:  # pragma: no cover - absurd dates
-            break
-    del limit
     return n
 
 
