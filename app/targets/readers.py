@@ -468,3 +468,12 @@ def sniff_format(data: bytes, filename: str = "") -> str:
         if header_columns([clean(c) for c in row]) is not None:
             return "csv"
     return "text"
+
+
+def read_table_bytes(data: bytes, *, filename: str = "", format: str = "auto") -> ParsedTable:
+    """Any supported table from its bytes, as an upload page has it: the format detected from the
+    content (``format`` forces one), the file name used for the year and unit a grid may lack.
+    Same result as ``jixiao parse`` (it goes through :func:`app.targets.formats.parse_bytes`)."""
+    from app.targets.formats import parse_bytes
+
+    return parse_bytes(data, format=format, source=filename)
