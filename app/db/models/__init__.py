@@ -1,7 +1,7 @@
 """All ORM models, imported here so Alembic and ``Base.metadata`` see every table."""
 
 from app.db.models.accounts import ApiToken, AuditLog, LoginFailure, LoginSession, User, UserUnit
-from app.db.models.entry import IndicatorActual
+from app.db.models.entry import IndicatorActual, ProjectStatusEvent
 from app.db.models.targets import ImportBatch, Indicator, Project, Unit
 
 __all__ = [
@@ -13,6 +13,7 @@ __all__ = [
     "LoginFailure",
     "LoginSession",
     "Project",
+    "ProjectStatusEvent",
     "Unit",
     "User",
     "UserUnit",

@@ -32,3 +32,17 @@ class IndicatorActual(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 
     indicator: Mapped[Indicator] = relationship(back_populates="actual")
+
+
+class ProjectStatusEvent(Base):
+    """One step of a project's status history (提交, 退回, 审核通过, 重新打开), with the comment."""
+
+    __tablename__ = "project_status_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"), index=True)
+    from_status: Mapped[str] = mapped_column(String(16))
+    to_status: Mapped[str] = mapped_column(String(16))
+    actor_name: Mapped[str] = mapped_column(String(100))
+    comment: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

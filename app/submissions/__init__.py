@@ -1,0 +1,1 @@
+"""Year-end submissions: actuals, budget execution and the project status machine."""
