@@ -191,6 +191,32 @@ def test_project_block_label_and_value_in_one_cell() -> None:
     assert table.year == 2023  # from the file name: the sheet has no title with a year
 
 
+def test_title_beside_labels_signature_lines_and_amount_columns_in_yuan() -> None:
+    table = read(
+        ["", "湟源县民政局2023年项目支出绩效目标表", "", "单位：元"],
+        ["项目名称", "资金总额（元）", "二级指标", "三级指标", "指标值"],
+        ["低保救助", "1,250,000", "数量指标", "救助人数", "≥300人"],
+        ["", "", "", "救助资金发放", ""],
+        ["填报人：张三", "", "", "联系电话：0971-1234567", ""],
+    )
+    assert (table.title, table.year, table.units[0].name) == (
+        "湟源县民政局2023年项目支出绩效目标表",
+        2023,
+        "湟源县民政局",
+    )
+    (project,) = table.projects
+    assert (project.name, project.amount_wan) == ("低保救助", Decimal(125))
+    assert [i.name for i in project.indicators] == ["救助人数", "救助资金发放"]  # a named row is kept …
+    assert project.indicators[1].target.kind == "unparsed"  # … and flagged, never dropped
+    block = read(
+        ["湟源县民政局2023年项目支出绩效目标表", "", "单位：元"],
+        ["项目名称", "低保救助", "资金总额", "1250000"],
+        ["二级指标", "三级指标", "指标值"],
+        ["数量指标", "救助人数", "≥300人"],
+    )
+    assert block.projects[0].amount_wan == Decimal(125)  # 单位：元 beside the title
+
+
 def test_unit_and_year_from_title_or_file_name() -> None:
     rows = (["一级指标", "二级指标", "三级指标", "指标值"], ["产出指标", "数量指标", "检查", "5次"])
     table = read(["祁连县林业和草原局2024年度部门预算项目绩效目标表"], ["项目名称", "护林"], *rows)

@@ -126,7 +126,32 @@ BLOCK_LABELS: dict[str, frozenset[str]] = {
     "year": frozenset({"年度", "预算年度", "项目年度"}),
     "money_unit": frozenset({"单位", "金额单位"}),
 }
-SKIP_PREFIXES = ("注", "备注", "说明", "填报说明", "填表说明", "合计", "总计", "小计", "总分")
+CONTEXT_KEYS = frozenset({"year", "money_unit", "unit_code", "unit_name", "department"})
+SKIP_PREFIXES = (
+    "注",
+    "备注",
+    "说明",
+    "填报说明",
+    "填表说明",
+    "合计",
+    "总计",
+    "小计",
+    "总分",
+)
+# Signature lines under a table: skipped whatever their other cells hold, unless they give a value.
+SIGNATURE_PREFIXES = (
+    "填报人",
+    "填表人",
+    "制表",
+    "联系人",
+    "联系电话",
+    "审核人",
+    "负责人",
+    "单位负责人",
+    "财务负责人",
+    "填报日期",
+    "填表日期",
+)
 TOTAL_PREFIXES = ("合计", "总计")
 
 _NOTE = re.compile(r"[（(\[【][^）)\]】]*[）)\]】]")
@@ -387,6 +412,7 @@ def _read_sheet(sheet: GridSheet, warnings: list[ParseWarning]) -> tuple[_Contex
     ctx = _Context()
     drafts: list[_Draft] = []
     header: dict[str, list[int]] | None = None
+    header_cells: list[str] = []
     draft: _Draft | None = None
     above: dict[str, str] = {}  # "same as above" for the level-1, level-2 and project columns
     previous_label: str | None = None
@@ -408,13 +434,20 @@ def _read_sheet(sheet: GridSheet, warnings: list[ParseWarning]) -> tuple[_Contex
             continue
         columns = header_columns(cells)
         if columns is not None:
-            header = columns
+            header, header_cells = columns, cells
             above.pop("level1", None)
             above.pop("level2", None)
             previous_label = None
             continue
         first = next(c for c in cells if c)
-        pairs = _label_pairs(cells) if block_label(_inline_label(first) or first) else []
+        pairs = _label_pairs(cells)
+        if pairs and not block_label(_inline_label(first) or first):
+            # Labels beside a title (``XX表 | 单位：万元``): they describe the whole sheet.
+            if header is None:
+                for key, _label, value, _col in pairs:
+                    if key in CONTEXT_KEYS:
+                        _set_context(ctx, key, value)
+            pairs = []
         if pairs:
             for key, label, value, col in pairs:
                 if key == "goals" and col < len(raw):
@@ -445,8 +478,11 @@ def _read_sheet(sheet: GridSheet, warnings: list[ParseWarning]) -> tuple[_Contex
             continue
         previous_label = None
         if header is None:
-            if _is_title(cells):
-                titles.append(first)
+            title = _title_text(cells)
+            if title:
+                titles.append(title)
+            continue
+        if first.startswith(SIGNATURE_PREFIXES) and not _cell(cells, header, "value"):
             continue
         if first.startswith(SKIP_PREFIXES) and not _cell(cells, header, "name"):
             if first.startswith(TOTAL_PREFIXES) and not drafts and ctx.total is None:
@@ -458,7 +494,7 @@ def _read_sheet(sheet: GridSheet, warnings: list[ParseWarning]) -> tuple[_Contex
             above["project"] = project
         if draft is None:
             start(index)
-        _row_block_columns(draft, ctx, cells, header, sheet.where(index), warnings)
+        _row_block_columns(draft, ctx, cells, header, header_cells, sheet.where(index), warnings)
         row = _indicator_cells(sheet, index, cells, header, above)
         if row is None:
             continue
@@ -511,14 +547,17 @@ def _row_block_columns(
     ctx: _Context,
     cells: list[str],
     header: dict[str, list[int]],
+    header_cells: list[str],
     where: str,
     warnings: list[ParseWarning],
 ) -> None:
-    """Amount and unit given as columns of the indicator rows (first non-blank value wins)."""
+    """Amount and unit given as columns of the indicator rows (first non-blank value wins); the
+    header names the amount's unit (``资金总额（元）``)."""
     for key in ("amount", "unit_code", "unit_name"):
         value = _cell(cells, header, key)
         if value and key not in draft.labels:
-            _set_block(draft, ctx, key, key, value, where, warnings)
+            label = header_cells[header[key][0]]
+            _set_block(draft, ctx, key, label, value, where, warnings)
 
 
 # ---------------------------------------------------------------- indicators
@@ -746,12 +785,12 @@ def split_unit_code(text: str) -> tuple[str | None, str]:
     return None, clean(text)
 
 
-def _is_title(cells: list[str]) -> bool:
-    distinct = {c for c in cells if c}
-    if len(distinct) != 1:
-        return False
-    text = next(iter(distinct))
-    return len(text) >= 6 and not _NUMBER.fullmatch(text)
+def _title_text(cells: list[str]) -> str | None:
+    """The text of a row holding one text (merged across, or beside ``单位：万元``-style labels)."""
+    texts = list(dict.fromkeys(c for c in cells if c and not _inline_label(c)))
+    if len(texts) == 1 and len(texts[0]) >= 6 and not _NUMBER.fullmatch(texts[0]):
+        return texts[0]
+    return None
 
 
 def choose_title(candidates: list[str]) -> str | None:
