@@ -94,12 +94,15 @@ def _fmt(counter) -> str:
 def _seed(args: argparse.Namespace) -> int:
     from sqlalchemy import func, select
 
+    from app.accounts.service import ensure_demo_accounts
     from app.core.config import get_settings
     from app.db.models import Project
     from app.db.session import session_scope
 
     _require_migrated()
     settings = get_settings()
+    with session_scope() as session:
+        ensure_demo_accounts(session=session, settings=settings)  # development mode only
     with session_scope() as session:
         has_projects = session.scalar(select(func.count()).select_from(Project)) > 0
     if args.if_empty and has_projects:
