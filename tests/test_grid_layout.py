@@ -422,3 +422,35 @@ def test_a_sheet_without_header_is_skipped_when_another_has_one() -> None:
     assert table.projects[0].indicators[0].name == "检查"
     with pytest.raises(TableFormatError, match="工作表“说明”"):
         read_grid([notes])
+
+
+def test_the_declaration_form_template() -> None:
+    """The 项目支出绩效目标申报表 form: year on its own line, 主管部门及代码, 项目资金 rows,
+    a goal cell merged over two rows, a 绩效指标 column on the left of the header."""
+    goals = "目标1：开展防火宣传；目标2：扑救及时。"
+    table = read(
+        ["项目支出绩效目标申报表"] * 5,
+        ["（2023年度）"] * 5,
+        ["项目名称", "森林防火工作经费", "森林防火工作经费", "森林防火工作经费", ""],
+        ["主管部门及代码", "[309]门源县应急管理局", "实施单位", "门源县应急管理局", ""],
+        ["项目属性", "经常性项目", "项目期", "一年", ""],
+        ["项目资金（万元）", "年度资金总额", "4", "", ""],
+        ["项目资金（万元）", "其中：财政拨款", "4", "", ""],
+        ["年度绩效目标", goals, goals, "", ""],
+        ["年度绩效目标", goals, goals, "", ""],
+        ["绩效指标", "一级指标", "二级指标", "三级指标", "指标值"],
+        ["绩效指标", "产出指标", "数量指标", "防火宣传", "≥10次"],
+        ["绩效指标", "效益指标", "社会效益指标", "森林火灾受害率", "≤0.9‰"],
+    )
+    (project,) = table.projects
+    assert (table.title, table.year) == ("项目支出绩效目标申报表", 2023)
+    assert (project.name, project.amount_wan, project.goals) == (
+        "森林防火工作经费",
+        Decimal(4),
+        ["开展防火宣传；", "扑救及时。"],
+    )
+    # The 实施单位 is the department itself: it takes the department's code, no parent.
+    assert [(u.code, u.name, u.parent_code) for u in table.units] == [("309", "门源县应急管理局", None)]
+    assert project.unit_code == "309"
+    assert not {"unit_code_missing", "amount_unreadable"} & set(codes(table))
+    assert [i.target.raw for i in project.indicators] == ["≥10次", "≤0.9‰"]

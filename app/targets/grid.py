@@ -191,6 +191,7 @@ _EMPTY_UNIT = frozenset({"", "-", "—", "/", "无", "--", "——", "、"})
 _YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
 _YEAR_BARE = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
 _TITLE_UNIT = re.compile(r"^(?P<unit>.+?)(?:(?:19|20)\d{2}\s*年度?|部门预算|部门整体|项目|预算|绩效)")
+_NOT_UNIT = ("项目", "绩效", "目标", "申报", "支出", "预算", "关于", "附件", "附表")
 _CODE_NAME = re.compile(r"^[\[【]?(?P<code>\d{3,})[\]】]?[\s\-_－—:：]*(?P<name>\D.*)$")
 _NUMBER = re.compile(r"[-+]?\d[\d,]*(?:\.\d+)?")
 _GOAL_NUMBER = re.compile(
@@ -270,6 +271,7 @@ class _Draft:
     unit_code: str | None = None
     unit_name: str | None = None
     goals: list[str] = field(default_factory=list)
+    goal_cells: set[str] = field(default_factory=set)  # a goal cell merged over rows counts once
     rows: list[_Row] = field(default_factory=list)
     labels: set[str] = field(default_factory=set)
 
@@ -515,6 +517,10 @@ def _read_sheet(sheet: GridSheet, warnings: list[ParseWarning]) -> tuple[_Contex
     if title:
         ctx.title = title
         _context_from_title(ctx, title)
+    for other in titles:  # a year on a line of its own: 项目支出绩效目标申报表 /（2023年度）
+        m = _YEAR.search(other)
+        if ctx.year is None and m:
+            ctx.year = int(m.group(1))
     return ctx, drafts
 
 
@@ -773,7 +779,8 @@ def _set_block(
         draft.unit_code = draft.unit_code or code
     elif key == "department":
         ctx.department = ctx.department or value or None
-    elif key == "goals":
+    elif key == "goals" and value not in draft.goal_cells:
+        draft.goal_cells.add(value)
         draft.goals.extend(split_goals(value))
 
 
@@ -807,12 +814,22 @@ def _context_from_title(ctx: _Context, title: str) -> None:
     m = _YEAR.search(title)
     if m and ctx.year is None:
         ctx.year = int(m.group(1))
-    m = _TITLE_UNIT.match(title)
-    if m and ctx.unit_name is None:
-        unit = m.group("unit").strip(" ：:-—_")
-        if unit and unit not in ("关于", "附件", "附表"):
-            code, ctx.unit_name = split_unit_code(unit)
-            ctx.unit_code = ctx.unit_code or code
+    unit = title_unit(title)
+    if unit and ctx.unit_name is None:
+        code, ctx.unit_name = split_unit_code(unit)
+        ctx.unit_code = ctx.unit_code or code
+
+
+def title_unit(title: str) -> str | None:
+    """The unit a title or file name starts with: ``XX县应急管理局2023年…`` → XX县应急管理局;
+    None for a title that names no unit (``项目支出绩效目标申报表``, ``附件2``)."""
+    m = _TITLE_UNIT.match(title or "")
+    if m is None:
+        return None
+    unit = re.sub(r"^(?:附件|附表)\s*\d*\s*[:：.、]?", "", m.group("unit")).strip(" ：:-—_")
+    if not unit or any(word in unit for word in _NOT_UNIT) or not re.search(r"[\u4e00-\u9fff]", unit):
+        return None
+    return unit
 
 
 def _context_from_name(filename: str) -> _Context:
@@ -822,9 +839,9 @@ def _context_from_name(filename: str) -> _Context:
     m = _YEAR.search(stem) or _YEAR_BARE.search(stem)
     if m:
         ctx.year = int(m.group(1))
-    m = _TITLE_UNIT.match(stem)
-    if m and re.search(r"[\u4e00-\u9fff]", m.group("unit")):
-        ctx.unit_code, ctx.unit_name = split_unit_code(m.group("unit").strip(" ：:-—_"))
+    unit = title_unit(stem)
+    if unit:
+        ctx.unit_code, ctx.unit_name = split_unit_code(unit)
     return ctx
 
 
@@ -851,12 +868,14 @@ def _unit_of(
         source = next((c for c in contexts if c.unit_code or c.unit_name), None)
         if source is not None:
             code, name = source.unit_code, source.unit_name
-    elif code is None or name is None:
+    if code is None or name is None:
         for ctx in contexts:
-            if code is None and ctx.unit_name == name and ctx.unit_code:
-                code = ctx.unit_code
-            if name is None and ctx.unit_code == code and ctx.unit_name:
-                name = ctx.unit_name
+            dept_code, dept_name = split_unit_code(ctx.department or "")
+            for other_code, other_name in ((ctx.unit_code, ctx.unit_name), (dept_code, dept_name)):
+                if code is None and other_name and other_name == name and other_code:
+                    code = other_code  # the unit is the department itself, or named elsewhere
+                if name is None and other_code and other_code == code and other_name:
+                    name = other_name
     if not name and not code:
         department = next((ctx.department for ctx in contexts if ctx.department), None)
         code, name = split_unit_code(department or "")
