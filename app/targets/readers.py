@@ -140,23 +140,28 @@ def read_xlsx_bytes(data: bytes, *, filename: str = "") -> list[GridSheet]:
 
 
 def _sheet_rows(ws) -> list[list[str]]:  # noqa: ANN001 - openpyxl Worksheet
+    """The sheet's text grid. Only stored cells are visited (a sheet styled down to row 1048576
+    is not walked row by row), and merges are expanded within the rows that hold text."""
+    stored = getattr(ws, "_cells", None)
+    iterator = stored.values() if isinstance(stored, dict) else (c for row in ws.iter_rows() for c in row)
     cells: dict[tuple[int, int], str] = {}
-    for row in ws.iter_rows():
-        for cell in row:
-            if cell.value is not None:
-                text = cell_text(cell.value, cell.number_format)
-                if text:
-                    cells[(cell.row, cell.column)] = text
+    for cell in iterator:
+        if cell.value is not None:
+            text = cell_text(cell.value, cell.number_format)
+            if text:
+                cells[(cell.row, cell.column)] = text
+    if not cells:
+        return []
+    last_row = max(r for r, _ in cells)
+    last_col = max(c for _, c in cells)
     for merged in ws.merged_cells.ranges:
         text = cells.get((merged.min_row, merged.min_col), "")
-        for r in range(merged.min_row, merged.max_row + 1):
-            for c in range(merged.min_col, merged.max_col + 1):
+        for r in range(merged.min_row, min(merged.max_row, last_row) + 1):
+            for c in range(merged.min_col, min(merged.max_col, last_col) + 1):
                 if text:
                     cells[(r, c)] = text
                 else:
                     cells.pop((r, c), None)
-    if not cells:
-        return []
     n_rows = max(r for r, _ in cells)
     n_cols = max(c for _, c in cells)
     return [[cells.get((r, c), "") for c in range(1, n_cols + 1)] for r in range(1, n_rows + 1)]
