@@ -7,10 +7,12 @@ from decimal import Decimal
 import pytest
 
 from app.targets.grid import (
+    DEFAULT_LEVEL1_WEIGHTS,
     GridSheet,
     check_points,
     compose_raw,
     header_columns,
+    level1_weights_of,
     parse_amount,
     read_grid,
     split_unit_code,
@@ -454,3 +456,23 @@ def test_the_declaration_form_template() -> None:
     assert project.unit_code == "309"
     assert not {"unit_code_missing", "amount_unreadable"} & set(codes(table))
     assert [i.target.raw for i in project.indicators] == ["≥10次", "≤0.9‰"]
+
+
+def test_default_weights_are_the_default_policy_and_other_policies_apply() -> None:
+    from app.scoring.policy import PolicySettings
+
+    assert level1_weights_of(PolicySettings()) == DEFAULT_LEVEL1_WEIGHTS
+    own_cost = PolicySettings(
+        level1_weights={"budget": 10, "output": 40, "cost": 10, "benefit": 30, "satisfaction": 10},
+        cost_level1="own_weight",
+    )
+    weights = level1_weights_of(own_cost)
+    project = _project(("产出指标", "40"), ("成本指标", "10"), ("效益指标", "30"), ("满意度指标", "10"))
+    assert check_points(project, weights) == []
+    assert [w.code for w in check_points(project, DEFAULT_LEVEL1_WEIGHTS)] == []  # 40 + 10 share 产出
+    wrong = _project(("产出指标", "45"), ("成本指标", "5"), ("效益指标", "30"), ("满意度指标", "10"))
+    messages = [w.message for w in check_points(wrong, weights)]
+    assert messages == [
+        "项目“项目”的产出指标分值合计45分，应为40分",
+        "项目“项目”的成本指标分值合计5分，应为10分",
+    ]

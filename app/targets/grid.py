@@ -949,8 +949,9 @@ def _cell(cells: list[str], header: dict[str, list[int]], role: str) -> str:
 def check_points(project: ParsedProject, weights: dict[str, Decimal]) -> list[ParseWarning]:
     """Points given in the table are the manual split; each level-1 group must sum to its weight.
 
-    A level-1 成本指标 (newer template) counts with 产出指标; when the project has no 满意度
-    group, 效益 may carry its weight too (scoring.md §1, ``empty_level1 = move_to_benefit``).
+    A level-1 成本指标 (newer template) counts with 产出指标 unless ``weights`` gives it its own
+    (``cost_level1 = own_weight``); when the project has no 满意度 group, 效益 may carry its
+    weight too (scoring.md §1, ``empty_level1 = move_to_benefit``).
     """
     if all(i.points is None for i in project.indicators):
         return []
@@ -968,7 +969,7 @@ def check_points(project: ParsedProject, weights: dict[str, Decimal]) -> list[Pa
     sums: dict[str, Decimal] = defaultdict(Decimal)
     present: set[str] = set()
     for ind in project.indicators:
-        group = OUTPUT if ind.level1 == COST_L1 else ind.level1
+        group = OUTPUT if ind.level1 == COST_L1 and COST_L1 not in weights else ind.level1
         present.add(group)
         sums[group] += ind.points or 0
     for level, weight in weights.items():
@@ -984,6 +985,16 @@ def check_points(project: ParsedProject, weights: dict[str, Decimal]) -> list[Pa
                 seq=project.seq,
             )
         )
+    return out
+
+
+def level1_weights_of(settings) -> dict[str, Decimal]:  # noqa: ANN001 - scoring PolicySettings
+    """The level-1 weights :func:`check_points` checks against, from a scoring policy's settings
+    (``app.scoring.policy.PolicySettings``); :data:`DEFAULT_LEVEL1_WEIGHTS` are central_2020's."""
+    w = settings.level1_weights
+    out = {OUTPUT: w.output, BENEFIT: w.benefit, SATISFACTION: w.satisfaction}
+    if settings.cost_level1 == "own_weight":
+        out[COST_L1] = w.cost
     return out
 
 
