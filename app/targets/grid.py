@@ -34,14 +34,41 @@ import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
-from app.targets.levels import DEFAULT_LEVEL2, level1_of, normalise_level1, normalise_level2, split_heading
+from app.targets.grid_labels import (
+    BLOCK_LABELS,
+    COLUMN_ROLES,
+    CONTEXT_KEYS,
+    NUMBER_RE,
+    SIGNATURE_PREFIXES,
+    SKIP_PREFIXES,
+    TOTAL_PREFIXES,
+    YEAR_BARE_RE,
+    YEAR_RE,
+    block_label,
+    choose_title,
+    clean,
+    column_role,
+    header_columns,
+    inline_label,
+    label_key,
+    label_pairs,
+    split_unit_code,
+    title_text,
+    title_unit,
+)
+from app.targets.grid_values import (
+    DEFAULT_LEVEL1_WEIGHTS,
+    DIRECTION_LABEL,
+    check_points,
+    compose_raw,
+    level1_weights_of,
+    parse_amount,
+    parse_points,
+    resolve_levels,
+)
 from app.targets.types import (
-    BENEFIT,
-    COST_L1,
-    OUTPUT,
-    SATISFACTION,
     ParsedIndicator,
     ParsedProject,
     ParsedTable,
@@ -51,12 +78,26 @@ from app.targets.types import (
     Target,
 )
 
+__all__ = [
+    "BLOCK_LABELS",
+    "COLUMN_ROLES",
+    "DEFAULT_LEVEL1_WEIGHTS",
+    "GridSheet",
+    "HEADER_SEARCH_ROWS",
+    "block_label",
+    "check_points",
+    "clean",
+    "column_role",
+    "compose_raw",
+    "header_columns",
+    "label_key",
+    "level1_weights_of",
+    "parse_amount",
+    "read_grid",
+    "split_goals",
+]
+
 HEADER_SEARCH_ROWS = 20
-DEFAULT_LEVEL1_WEIGHTS: dict[str, Decimal] = {
-    OUTPUT: Decimal(50),
-    BENEFIT: Decimal(30),
-    SATISFACTION: Decimal(10),
-}
 
 
 @dataclass(slots=True)
@@ -78,173 +119,6 @@ class GridSheet:
 
     def where(self, index: int) -> str:
         return f"{self.label}第{self.line(index)}行"
-
-
-# ---------------------------------------------------------------- labels
-
-COLUMN_ROLES: dict[str, frozenset[str]] = {
-    "level1": frozenset({"一级指标", "一级指标名称"}),
-    "level2": frozenset({"二级指标", "二级指标名称"}),
-    "name": frozenset({"三级指标", "三级指标名称", "指标名称", "具体指标", "指标内容", "绩效指标名称"}),
-    "value": frozenset(
-        {
-            "指标值",
-            "年度指标值",
-            "指标值及单位",
-            "指标值含单位",
-            "目标值",
-            "年度目标值",
-            "目标值及单位",
-            "指标目标值",
-            "预期目标值",
-            "预期指标值",
-            "绩效指标值",
-            "年度绩效指标值",
-        }
-    ),
-    "unit": frozenset({"计量单位", "度量单位", "单位", "指标单位", "指标值单位"}),
-    "operator": frozenset({"指标性质", "计算符号", "符号", "运算符号", "比较符号", "指标符号", "指标值符号"}),
-    "direction": frozenset({"指标方向", "方向", "正反向", "指标类型"}),
-    "points": frozenset({"分值", "权重", "指标分值", "指标权重", "分数", "权重分值"}),
-    "project": frozenset({"项目名称"}),
-    "amount": frozenset(
-        {"资金总额", "项目金额", "金额", "预算金额", "项目资金", "年度资金总额", "项目总金额"}
-    ),
-    "unit_code": frozenset({"单位编码", "单位代码", "预算单位编码", "单位编号"}),
-    "unit_name": frozenset({"单位名称", "预算单位", "预算单位名称", "实施单位", "填报单位", "编制单位"}),
-}
-
-BLOCK_LABELS: dict[str, frozenset[str]] = {
-    "project": COLUMN_ROLES["project"],
-    "amount": COLUMN_ROLES["amount"] | {"预算资金", "资金合计", "项目资金总额", "年度预算", "年度预算资金"},
-    "unit_code": COLUMN_ROLES["unit_code"],
-    "unit_name": COLUMN_ROLES["unit_name"],
-    "department": frozenset({"主管部门", "主管部门名称", "主管部门及代码", "主管部门及编码", "部门名称"}),
-    "goals": frozenset(
-        {"年度绩效目标", "绩效目标", "年度目标", "项目绩效目标", "总体目标", "年度总体目标", "预期目标"}
-    ),
-    "year": frozenset({"年度", "预算年度", "项目年度"}),
-    "money_unit": frozenset({"单位", "金额单位"}),
-}
-CONTEXT_KEYS = frozenset({"year", "money_unit", "unit_code", "unit_name", "department"})
-SKIP_PREFIXES = (
-    "注",
-    "备注",
-    "说明",
-    "填报说明",
-    "填表说明",
-    "合计",
-    "总计",
-    "小计",
-    "总分",
-)
-# Signature lines under a table: skipped whatever their other cells hold, unless they give a value.
-SIGNATURE_PREFIXES = (
-    "填报人",
-    "填表人",
-    "制表",
-    "联系人",
-    "联系电话",
-    "审核人",
-    "负责人",
-    "单位负责人",
-    "财务负责人",
-    "填报日期",
-    "填表日期",
-)
-TOTAL_PREFIXES = ("合计", "总计")
-
-_NOTE = re.compile(r"[（(\[【][^）)\]】]*[）)\]】]")
-_SPACES = re.compile(r"[\s\u3000]+")
-_WRAP = re.compile(r"(?<=[\u3400-\u9fff])[ \t\u3000]*[\r\n]+[ \t\u3000]*(?=[\u3400-\u9fff])")
-_DIGIT_START = re.compile(r"^[0-9０-９.]")
-_DIGIT_END = re.compile(r"[0-9０-９]$")
-_LEAD_OPERATOR = re.compile(
-    r"^(?:[≥≤<>=＝＞＜≧≦﹦]|不低于|不少于|不高于|不超过|不大于|不小于|大于|小于|高于|低于|达到|超过|至少)"
-)
-_SYMBOLS = frozenset({"≥", "≤", ">", "<", ">=", "<=", "≧", "≦", "＞", "＜", "＞＝", "＜＝"})
-_EQUALS = frozenset({"=", "＝", "﹦", "==", "等于"})
-_OPERATOR_WORDS = frozenset(
-    {
-        "大于等于",
-        "小于等于",
-        "大于",
-        "小于",
-        "不低于",
-        "不少于",
-        "不高于",
-        "不超过",
-        "不大于",
-        "不小于",
-        "达到",
-        "至少",
-    }
-)
-_DIRECTION_WORDS: dict[str, str | None] = {
-    "正向": "positive",
-    "反向": "reverse",
-    "定性": "qualitative",
-    "定量": None,
-}
-_DIRECTION_LABEL = {"positive": "正向", "reverse": "反向", "qualitative": "定性"}
-_EMPTY_UNIT = frozenset({"", "-", "—", "/", "无", "--", "——", "、"})
-_YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
-_YEAR_BARE = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
-_TITLE_UNIT = re.compile(r"^(?P<unit>.+?)(?:(?:19|20)\d{2}\s*年度?|部门预算|部门整体|项目|预算|绩效)")
-_NOT_UNIT = ("项目", "绩效", "目标", "申报", "支出", "预算", "关于", "附件", "附表")
-_CODE_NAME = re.compile(r"^[\[【]?(?P<code>\d{3,})[\]】]?[\s\-_－—:：]*(?P<name>\D.*)$")
-_NUMBER = re.compile(r"[-+]?\d[\d,]*(?:\.\d+)?")
-_GOAL_NUMBER = re.compile(
-    r"(?:^|(?<=[；;。\s]))\s*(?:\d{1,2}|[一二三四五六七八九十]{1,2})\s*[、.．)）](?!\d)\s*"
-)
-
-
-def clean(text: str | None) -> str:
-    """A cell's text on one line: a line break between two Chinese characters (a wrapped cell)
-    is dropped; other whitespace runs (full-width spaces too) become one space."""
-    return _SPACES.sub(" ", _WRAP.sub("", text or "")).strip()
-
-
-def label_key(text: str) -> str:
-    """A header or label without notes, spaces and colons: ``资金总额（万元）：`` → ``资金总额``."""
-    return re.sub(r"[\s\u3000:：*＊]", "", _NOTE.sub("", text or ""))
-
-
-def _role(text: str, table: dict[str, frozenset[str]]) -> str | None:
-    key = label_key(text)
-    return next((role for role, names in table.items() if key in names), None)
-
-
-def column_role(text: str) -> str | None:
-    """The role of a header cell: ``年度指标值`` → ``value``, ``度量单位`` → ``unit`` …"""
-    return _role(text, COLUMN_ROLES)
-
-
-def block_label(text: str) -> str | None:
-    """The role of a project-block label: ``资金总额(万元)`` → ``amount`` …"""
-    return _role(text, BLOCK_LABELS)
-
-
-def header_columns(cells: Sequence[str]) -> dict[str, list[int]] | None:
-    """The columns of each role when ``cells`` is an indicator header row, else None.
-
-    A header merged across adjacent columns (指标值 over value and unit) keeps all its columns;
-    otherwise the first column of a role wins.
-    """
-    roles: dict[str, list[int]] = {}
-    for col, cell in enumerate(cells):
-        role = column_role(cell) if cell else None
-        if role is None:
-            continue
-        cols = roles.setdefault(role, [])
-        if not cols or (cols[-1] == col - 1 and cells[col - 1] == cell):
-            cols.append(col)
-    if "name" in roles and "value" in roles and ("level1" in roles or "level2" in roles):
-        return roles
-    return None
-
-
-# ---------------------------------------------------------------- what a sheet holds
 
 
 @dataclass(slots=True)
@@ -297,9 +171,6 @@ def _warning(code: str, message: str, *, seq: int | None = None, row: _Row | Non
         indicator=row.name if row else None,
         line=row.line if row else None,
     )
-
-
-# ---------------------------------------------------------------- reading
 
 
 def read_grid(
@@ -442,8 +313,8 @@ def _read_sheet(sheet: GridSheet, warnings: list[ParseWarning]) -> tuple[_Contex
             previous_label = None
             continue
         first = next(c for c in cells if c)
-        pairs = _label_pairs(cells)
-        if pairs and not block_label(_inline_label(first) or first):
+        pairs = label_pairs(cells)
+        if pairs and not block_label(inline_label(first) or first):
             # Labels beside a title (``XX表 | 单位：万元``): they describe the whole sheet.
             if header is None:
                 for key, _label, value, _col in pairs:
@@ -480,7 +351,7 @@ def _read_sheet(sheet: GridSheet, warnings: list[ParseWarning]) -> tuple[_Contex
             continue
         previous_label = None
         if header is None:
-            title = _title_text(cells)
+            title = title_text(cells)
             if title:
                 titles.append(title)
             continue
@@ -518,7 +389,7 @@ def _read_sheet(sheet: GridSheet, warnings: list[ParseWarning]) -> tuple[_Contex
         ctx.title = title
         _context_from_title(ctx, title)
     for other in titles:  # a year on a line of its own: 项目支出绩效目标申报表 /（2023年度）
-        m = _YEAR.search(other)
+        m = YEAR_RE.search(other)
         if ctx.year is None and m:
             ctx.year = int(m.group(1))
     return ctx, drafts
@@ -566,9 +437,6 @@ def _row_block_columns(
             _set_block(draft, ctx, key, label, value, where, warnings)
 
 
-# ---------------------------------------------------------------- indicators
-
-
 def _indicator(row: _Row, year: int | None, seq: int, warnings: list[ParseWarning]) -> ParsedIndicator:
     level1, level2, problem = resolve_levels(row.level1, row.level2)
     if problem:
@@ -593,8 +461,8 @@ def _indicator(row: _Row, year: int | None, seq: int, warnings: list[ParseWarnin
             warnings.append(
                 _warning(
                     "direction_conflict",
-                    f"{row.where}：指标“{row.name}”标为{_DIRECTION_LABEL[direction]}，"
-                    f"与指标值“{raw}”的符号不一致，按{_DIRECTION_LABEL[direction]}处理",
+                    f"{row.where}：指标“{row.name}”标为{DIRECTION_LABEL[direction]}，"
+                    f"与指标值“{raw}”的符号不一致，按{DIRECTION_LABEL[direction]}处理",
                     seq=seq,
                     row=row,
                 )
@@ -623,122 +491,6 @@ def _indicator(row: _Row, year: int | None, seq: int, warnings: list[ParseWarnin
     return indicator
 
 
-def resolve_levels(level1_text: str, level2_text: str) -> tuple[str, str, str | None]:
-    """Standard level names from the cells as written, and a remark when one is not recognised.
-
-    The level 2 decides the level 1 where both are known and disagree (a 满意度 level 2 under
-    效益指标), except a cost level 2 under the newer template's level-1 成本指标.
-    """
-    level1 = _level1(level1_text)
-    level2 = normalise_level2(level2_text)
-    if level2 is None and level2_text:
-        heading, rest = split_heading(level2_text)
-        if heading is not None and not rest:
-            level1 = level1 or heading.level1
-            level2 = heading.level2
-    parent = level1_of(level2) if level2 else None
-    if parent and level1 != parent and not (level1 == COST_L1 and level2.endswith("成本指标")):
-        level1 = parent
-    if level1 and not level2:
-        level2 = DEFAULT_LEVEL2.get(level1)
-    problem = None
-    if not level1:
-        problem = f"的一级指标“{level1_text}”无法识别" if level1_text else "缺少一级指标"
-    elif not level2:
-        problem = f"的二级指标“{level2_text}”无法识别" if level2_text else "缺少二级指标"
-    return level1 or clean(level1_text), level2 or clean(level2_text), problem
-
-
-def _level1(text: str) -> str | None:
-    if not text:
-        return None
-    level1 = normalise_level1(text)
-    if level1 is None:
-        heading, rest = split_heading(text)
-        if heading is not None and not rest:
-            level1 = heading.level1
-    return level1
-
-
-def compose_raw(
-    value: str, operator: str = "", unit: str = "", direction: str = ""
-) -> tuple[str, str | None, str | None]:
-    """Join separate operator, value and unit cells into the target text as a table writes it.
-
-    Returns ``(raw, direction, note)``: ``direction`` from a 正向/反向/定性 word (in the operator
-    or the direction column), ``note`` a Chinese remark when a cell cannot be read. ``=`` is not
-    written (no operator means ``=``); an operator goes only before a value starting with a digit
-    and carrying none; a unit only after a value ending in a digit (``百分比`` written ``%``).
-    """
-    raw = clean(value)
-    found: str | None = None
-    notes: list[str] = []
-    for text in (operator, direction):
-        op = clean(text).replace(" ", "")
-        word = op.removesuffix("指标")
-        if word in _DIRECTION_WORDS:
-            found = found or _DIRECTION_WORDS[word]
-        elif op in _SYMBOLS or op in _OPERATOR_WORDS:
-            if _DIGIT_START.match(raw) and not _LEAD_OPERATOR.match(raw):
-                raw = op + raw
-        elif op and op not in _EQUALS:
-            notes.append(f"“{op}”")
-    unit_text = clean(unit)
-    if unit_text == "百分比":
-        unit_text = "%"
-    if unit_text not in _EMPTY_UNIT and _DIGIT_END.search(raw):
-        raw += unit_text
-    note = f"的计算符号/指标方向{'、'.join(notes)}无法识别，已忽略" if notes else None
-    return raw, found, note
-
-
-def parse_points(text: str) -> Decimal | None:
-    """``5`` / ``5分`` / ``5.5`` → Decimal; anything else None."""
-    m = _NUMBER.fullmatch(clean(text).rstrip("分%％ "))
-    if not m:
-        return None
-    try:
-        return Decimal(m.group(0).replace(",", ""))
-    except InvalidOperation:  # pragma: no cover - the pattern only matches numbers
-        return None
-
-
-# ---------------------------------------------------------------- blocks and context
-
-
-def _inline_label(cell: str) -> str | None:
-    """``填报单位：XX局`` → ``填报单位`` (a label and its value in one cell)."""
-    m = re.match(r"^([^:：]{1,12})[:：]", cell)
-    return m.group(1) if m and block_label(m.group(1)) else None
-
-
-def _label_pairs(cells: list[str]) -> list[tuple[str, str, str, int]]:
-    """``(role, label, value, column of the value)`` of a block row: ``项目名称 | X | X | 资金总额(万元) | 50``, or
-    ``填报单位：X`` in one cell. Merged copies of a label or a value are skipped."""
-    out: list[tuple[str, str, str, int]] = []
-    i, n = 0, len(cells)
-    while i < n:
-        cell = cells[i]
-        role = block_label(cell) if cell else None
-        if role is None:
-            inline = _inline_label(cell) if cell else None
-            if inline:
-                out.append((block_label(inline), inline, re.split(r"[:：]", cell, maxsplit=1)[1].strip(), -1))
-            i += 1
-            continue
-        j = i + 1
-        while j < n and (not cells[j] or cells[j] == cell):
-            j += 1
-        value, value_col = "", -1
-        if j < n and block_label(cells[j]) is None and not _inline_label(cells[j]):
-            value, value_col = cells[j], j
-            while j < n and cells[j] == value:
-                j += 1
-        out.append((role, cell, value, value_col))
-        i = j
-    return out
-
-
 def _goal_text(raw_cell: str | None, cleaned: str) -> str:
     """Goals keep their line breaks (one goal a line) until split."""
     return raw_cell if raw_cell and clean(raw_cell) == cleaned else cleaned
@@ -746,7 +498,7 @@ def _goal_text(raw_cell: str | None, cleaned: str) -> str:
 
 def _set_context(ctx: _Context, key: str, value: str) -> None:
     if key == "year":
-        m = _YEAR_BARE.search(value)
+        m = YEAR_BARE_RE.search(value)
         if m:
             ctx.year = int(m.group(1))
     elif key == "money_unit":
@@ -784,34 +536,8 @@ def _set_block(
         draft.goals.extend(split_goals(value))
 
 
-def split_unit_code(text: str) -> tuple[str | None, str]:
-    """``309001 门源县应急管理局`` / ``[309001]门源县应急管理局`` → (``309001``, name)."""
-    m = _CODE_NAME.match(clean(text))
-    if m:
-        return m.group("code"), m.group("name").strip()
-    return None, clean(text)
-
-
-def _title_text(cells: list[str]) -> str | None:
-    """The text of a row holding one text (merged across, or beside ``单位：万元``-style labels)."""
-    texts = list(dict.fromkeys(c for c in cells if c and not _inline_label(c)))
-    if len(texts) == 1 and len(texts[0]) >= 6 and not _NUMBER.fullmatch(texts[0]):
-        return texts[0]
-    return None
-
-
-def choose_title(candidates: list[str]) -> str | None:
-    """The table's title among the one-text rows above the header: the first naming 绩效目标,
-    else the first naming 绩效 or ending in 表, else the first."""
-    for test in (lambda t: "绩效目标" in t, lambda t: "绩效" in t or t.endswith("表")):
-        found = next((t for t in candidates if test(t)), None)
-        if found:
-            return found
-    return candidates[0] if candidates else None
-
-
 def _context_from_title(ctx: _Context, title: str) -> None:
-    m = _YEAR.search(title)
+    m = YEAR_RE.search(title)
     if m and ctx.year is None:
         ctx.year = int(m.group(1))
     unit = title_unit(title)
@@ -820,23 +546,11 @@ def _context_from_title(ctx: _Context, title: str) -> None:
         ctx.unit_code = ctx.unit_code or code
 
 
-def title_unit(title: str) -> str | None:
-    """The unit a title or file name starts with: ``XX县应急管理局2023年…`` → XX县应急管理局;
-    None for a title that names no unit (``项目支出绩效目标申报表``, ``附件2``)."""
-    m = _TITLE_UNIT.match(title or "")
-    if m is None:
-        return None
-    unit = re.sub(r"^(?:附件|附表)\s*\d*\s*[:：.、]?", "", m.group("unit")).strip(" ：:-—_")
-    if not unit or any(word in unit for word in _NOT_UNIT) or not re.search(r"[\u4e00-\u9fff]", unit):
-        return None
-    return unit
-
-
 def _context_from_name(filename: str) -> _Context:
     """A file name such as ``门源县应急管理局2023年绩效目标.xlsx`` gives the unit and the year."""
     ctx = _Context()
     stem = re.split(r"[\\/]", filename or "")[-1].rsplit(".", 1)[0]
-    m = _YEAR.search(stem) or _YEAR_BARE.search(stem)
+    m = YEAR_RE.search(stem) or YEAR_BARE_RE.search(stem)
     if m:
         ctx.year = int(m.group(1))
     unit = title_unit(stem)
@@ -900,9 +614,6 @@ def _unit_of(
     return code, name or code
 
 
-# ---------------------------------------------------------------- values
-
-
 def split_goals(text: str) -> list[str]:
     """The goals of a 年度绩效目标 cell, read as the published layout reads them
     (:func:`app.targets.html_cells.parse_goal_cell`): ``目标1：A；目标2：B`` → ``["A；", "B"]``,
@@ -912,26 +623,8 @@ def split_goals(text: str) -> list[str]:
     return parse_goal_cell(text or "")
 
 
-def parse_amount(text: str, label: str = "", scale: Decimal = Decimal(1)) -> Decimal | None:
-    """An amount in 万元: ``50`` / ``50.00万元`` / ``500,000元`` (or a label saying ``(元)``)."""
-    text = text.replace("，", ",")
-    m = _NUMBER.search(text)
-    if not m:
-        return None
-    try:
-        value = Decimal(m.group(0).replace(",", ""))
-    except InvalidOperation:  # pragma: no cover
-        return None
-    unit = text[m.end() :] + label
-    if "万元" in unit:
-        return value
-    if "元" in unit:
-        return value / 10000
-    return value * scale
-
-
 def _first_amount(cells: list[str], scale: Decimal) -> Decimal | None:
-    return next((parse_amount(c, "", scale) for c in cells if c and _NUMBER.search(c)), None)
+    return next((parse_amount(c, "", scale) for c in cells if c and NUMBER_RE.search(c)), None)
 
 
 def _cell(cells: list[str], header: dict[str, list[int]], role: str) -> str:
@@ -941,69 +634,6 @@ def _cell(cells: list[str], header: dict[str, list[int]], role: str) -> str:
         if col < len(cells) and cells[col] and (not parts or parts[-1] != cells[col]):
             parts.append(cells[col])
     return "".join(parts)
-
-
-# ---------------------------------------------------------------- points
-
-
-def check_points(project: ParsedProject, weights: dict[str, Decimal]) -> list[ParseWarning]:
-    """Points given in the table are the manual split; each level-1 group must sum to its weight.
-
-    A level-1 成本指标 (newer template) counts with 产出指标 unless ``weights`` gives it its own
-    (``cost_level1 = own_weight``); when the project has no 满意度 group, 效益 may carry its
-    weight too (scoring.md §1, ``empty_level1 = move_to_benefit``).
-    """
-    if all(i.points is None for i in project.indicators):
-        return []
-    out: list[ParseWarning] = []
-    missing = [i.name for i in project.indicators if i.points is None]
-    if missing:
-        shown = "、".join(missing[:5]) + ("等" if len(missing) > 5 else "")
-        out.append(
-            _warning(
-                "points_incomplete",
-                f"项目“{project.name}”有{len(missing)}个指标没有分值（{shown}），表中分值不能作为手工分配",
-                seq=project.seq,
-            )
-        )
-    sums: dict[str, Decimal] = defaultdict(Decimal)
-    present: set[str] = set()
-    for ind in project.indicators:
-        group = OUTPUT if ind.level1 == COST_L1 and COST_L1 not in weights else ind.level1
-        present.add(group)
-        sums[group] += ind.points or 0
-    for level, weight in weights.items():
-        got = sums[level]
-        if level not in present or got == weight:
-            continue
-        if level == BENEFIT and SATISFACTION not in present and got == weight + weights.get(SATISFACTION, 0):
-            continue
-        out.append(
-            _warning(
-                "points_mismatch",
-                f"项目“{project.name}”的{level}分值合计{_plain(got)}分，应为{_plain(weight)}分",
-                seq=project.seq,
-            )
-        )
-    return out
-
-
-def level1_weights_of(settings) -> dict[str, Decimal]:  # noqa: ANN001 - scoring PolicySettings
-    """The level-1 weights :func:`check_points` checks against, from a scoring policy's settings
-    (``app.scoring.policy.PolicySettings``); :data:`DEFAULT_LEVEL1_WEIGHTS` are central_2020's."""
-    w = settings.level1_weights
-    out = {OUTPUT: w.output, BENEFIT: w.benefit, SATISFACTION: w.satisfaction}
-    if settings.cost_level1 == "own_weight":
-        out[COST_L1] = w.cost
-    return out
-
-
-def _plain(value: Decimal) -> str:
-    text = format(value, "f")
-    return text.rstrip("0").rstrip(".") if "." in text else text
-
-
-# ---------------------------------------------------------------- collaborators
 
 
 def parse_value(raw: str, *, level2: str | None, year: int | None) -> Target:
