@@ -23,4 +23,7 @@ def get_session() -> Iterator[Session]:
         session.close()
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
+# scope="function": commit (or roll back) BEFORE the response is sent. With the default
+# ("request") FastAPI sends the response first and commits afterwards, so a browser following a
+# redirect could read before the commit landed — or be told "saved" for a commit that then failed.
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
