@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from app.accounts import security, service
 from app.db.models import LoginFailure, LoginSession
@@ -301,3 +301,62 @@ def test_web_errors_are_chinese_pages(app, db):
     assert missing.status_code == 404 and "未找到" in missing.text and "<html" in missing.text
     forbidden = client.get("/audit")
     assert forbidden.status_code == 403 and "无权访问" in forbidden.text and "财政审核" in forbidden.text
+
+
+def test_real_request_boundary_commits_failures_and_renders_error_pages(fresh_database_url):
+    """Without the test session override: get_session commits/rolls back per request."""
+    from app.db.migrate import upgrade_to_head
+    from app.db.session import session_scope
+    from app.main import create_app
+
+    upgrade_to_head(fresh_database_url)
+    with session_scope() as session:
+        dept = make_user(session, "dept", "department", ("309001",))
+        make_user(session, "victim", "finance")
+    app = create_app()
+    client = logged_in(app, dept)
+    # an error raised in a dependency rolls the session back; the page (with its nav) still renders
+    forbidden = client.get("/audit")
+    assert forbidden.status_code == 403 and "无权访问" in forbidden.text and "dept" in forbidden.text
+    refused = client.post("/logout", data={"csrf_token": "forged"})
+    assert refused.status_code == 403 and "退出" in refused.text
+    # failed logins are committed although the answer is an error: the 6th is throttled
+    other = TestClient(app)
+    token = login_form_token(other)
+    for _ in range(5):
+        assert _attempt(other, token, "victim", "wrong-password").status_code == 401
+    assert _attempt(other, token, "victim", PASSWORD).status_code == 429
+    api = TestClient(app)
+    assert api.post("/api/v1/token", data={"username": "victim", "password": PASSWORD}).status_code == 429
+    with session_scope() as session:
+        assert session.scalar(select(func.count()).select_from(LoginFailure)) == 5
+
+
+def test_the_request_commits_before_the_response_is_sent(fresh_database_url):
+    """A browser follows the login redirect at once: the session row must already be committed."""
+    from app.db.migrate import upgrade_to_head
+    from app.db.models import LoginSession
+    from app.db.session import session_scope
+    from app.main import create_app
+
+    upgrade_to_head(fresh_database_url)
+    with session_scope() as session:
+        user = make_user(session, "alice", "finance")
+    seen: list[int] = []
+
+    def check_on_response_start(app):
+        async def wrapper(scope, receive, send):
+            async def watching_send(message):
+                if message["type"] == "http.response.start" and scope["method"] == "POST":
+                    with session_scope() as other:  # another connection: sees committed rows only
+                        seen.append(other.scalar(select(func.count()).select_from(LoginSession)))
+                await send(message)
+
+            await app(scope, receive, watching_send)
+
+        return wrapper
+
+    client = TestClient(check_on_response_start(create_app()))
+    response = login(client, user.username)
+    assert response.status_code == 303
+    assert seen == [1]

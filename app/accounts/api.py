@@ -12,6 +12,7 @@ from pydantic import BaseModel
 
 from app.accounts import service
 from app.accounts.deps import ApiAuth, ApiUser, ApiWriter, client_address
+from app.accounts.roles import SCOPES
 from app.core.errors import ErrorItem, Unprocessable, api_error_response
 from app.db.deps import SessionDep
 from app.db.models.accounts import ApiToken
@@ -77,7 +78,7 @@ def issue_token(
     The token expires after 12 hours; long-lived tokens come from ``jixiao token create``.
     """
     scope = (scope or "read").strip() or "read"
-    if scope not in service.SCOPES:
+    if scope not in SCOPES:
         raise Unprocessable(errors=[ErrorItem("权限应为 read 或 write", "invalid_scope", ("body", "scope"))])
     outcome = service.authenticate(
         session=session, username=username, password=password, address=client_address(request)

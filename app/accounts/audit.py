@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from app.accounts.roles import ROLE_LABELS, SCOPE_LABELS
 from app.db.models.accounts import AuditLog, User
 
 # Dates on pages and in filters are China Standard Time (no daylight saving).
@@ -62,6 +63,16 @@ AUDIT_FIELD_LABELS: dict[str, str] = {
     "revoked_at": "吊销时间",
     "address": "地址",
     "method": "方式",
+    "password": "密码",
+    "sessions_ended": "结束的登录会话",
+    "tokens_revoked": "吊销的令牌",
+}
+
+# Stored codes shown as words, per field (others may add: ``AUDIT_VALUE_LABELS["status"] = {...}``).
+AUDIT_VALUE_LABELS: dict[str, dict[str, str]] = {
+    "role": ROLE_LABELS,
+    "scope": SCOPE_LABELS,
+    "method": {"password": "用户名和密码"},
 }
 
 Actor = User | str | None
@@ -109,11 +120,14 @@ def record_audit(
     entity_id: Any,
     before: Mapping[str, Any] | None,
     after: Mapping[str, Any] | None,
+    entity_name: str | None = None,
     address: str | None = None,
 ) -> AuditLog:
     """Append one audit row (flushed, not committed — the request/CLI boundary commits).
 
     ``actor``: the ``User`` who acted, or a name such as ``cli_actor()`` / ``"system"``.
+    ``entity``/``entity_id``: what changed (``"project"``, 42); ``entity_name``: how a clerk
+    recognises it (the project's name), shown on the audit page.
     ``before``/``after``: plain dicts of the changed values (``None`` for creation/deletion);
     Decimals, dates and sets are converted to JSON-safe values.
     """
@@ -128,6 +142,7 @@ def record_audit(
         action=action,
         entity=entity,
         entity_id=None if entity_id is None else str(entity_id),
+        entity_name=(entity_name or "")[:300] or None,
         before=to_jsonable(dict(before)) if before is not None else None,
         after=to_jsonable(dict(after)) if after is not None else None,
         address=address,
@@ -199,7 +214,20 @@ def as_local(at: datetime) -> datetime:
     return at.astimezone(LOCAL_TZ)
 
 
-def _show(value: Any) -> str:
+def actor_label(name: str) -> str:
+    """``cli:root`` → ``命令行（root）``; ``system:demo`` → ``系统（demo）``; a user name as is."""
+    kind, _, detail = name.partition(":")
+    if kind == "cli":
+        return f"命令行（{detail}）" if detail else "命令行"
+    if kind == "system":
+        return f"系统（{detail}）" if detail else "系统"
+    return name
+
+
+def _show(value: Any, field: str = "") -> str:
+    labels = AUDIT_VALUE_LABELS.get(field)
+    if labels and isinstance(value, str) and value in labels:
+        return labels[value]
     if value is None:
         return "（空）"
     if value is True:
@@ -207,9 +235,14 @@ def _show(value: Any) -> str:
     if value is False:
         return "否"
     if isinstance(value, list):
-        return "、".join(_show(v) for v in value) or "（无）"
+        return "、".join(_show(v, field) for v in value) or "（无）"
     if isinstance(value, dict):
         return "；".join(f"{k}={_show(v)}" for k, v in value.items())
+    if isinstance(value, str) and field.endswith("_at"):
+        try:
+            return as_local(datetime.fromisoformat(value)).strftime("%Y-%m-%d %H:%M:%S")
+        except ValueError:
+            pass
     return str(value)
 
 
@@ -222,18 +255,20 @@ class Change:
 
 
 def describe_changes(before: Mapping[str, Any] | None, after: Mapping[str, Any] | None) -> list[Change]:
-    """The fields that differ, as display text; a creation lists every field of ``after``."""
+    """The fields that differ, as display text; a creation lists the non-empty fields of ``after``."""
     b, a = dict(before or {}), dict(after or {})
     changes = []
     for key in list(dict.fromkeys([*b, *a])):
         if key in b and key in a and b[key] == a[key]:
             continue
+        if before is None and a.get(key) in (None, "", []):
+            continue  # a creation: empty fields say nothing
         changes.append(
             Change(
                 key,
                 AUDIT_FIELD_LABELS.get(key, key),
-                _show(b[key]) if key in b else None,
-                _show(a[key]) if key in a else None,
+                _show(b[key], key) if key in b else None,
+                _show(a[key], key) if key in a else None,
             )
         )
     return changes

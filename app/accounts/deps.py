@@ -12,7 +12,7 @@ API (``Authorization: Bearer TOKEN``, or the browser's session cookie + ``X-CSRF
     def review(user: Annotated[User, Depends(require_api_role("finance", write=True))]): ...
 
 ``identify_browser`` and ``csrf_protect`` are app-wide dependencies (``create_app``): every request
-knows its browser user (``request.state.user``, for the nav), and every POST/PUT/PATCH/DELETE to
+knows its browser user (``request.state.user``, a ``Viewer`` snapshot for the nav), and every POST/PUT/PATCH/DELETE to
 a web route must carry the session's CSRF token (form field ``csrf_token`` — use
 ``{{ csrf_input(request) }}`` in templates — or header ``X-CSRF-Token``).
 """
@@ -28,6 +28,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.datastructures import UploadFile
 
 from app.accounts import security, service
+from app.accounts.roles import ROLE_LABELS, ROLES
 from app.core.errors import Forbidden, Unauthorized, is_api_request
 from app.db.deps import SessionDep
 from app.db.models.accounts import User
@@ -44,6 +45,22 @@ class AuthContext:
     method: Literal["session", "token"]
     scope: Literal["read", "write"]
     token_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """``request.state.user`` for templates (the nav): plain values, still readable after the
+    request's session rolled back and closed (error pages render after that)."""
+
+    id: int
+    username: str
+    display_name: str | None
+    role: str
+    unit_codes: tuple[str, ...]
+
+    @classmethod
+    def of(cls, user: User) -> Viewer:
+        return cls(user.id, user.username, user.display_name, user.role, tuple(user.unit_codes))
 
 
 def client_address(request: Request) -> str:
@@ -66,7 +83,7 @@ def identify_browser(request: Request, session: SessionDep) -> AuthContext | Non
         else:
             auth = AuthContext(resolved[0], "session", "write")
     state.browser_auth = auth
-    state.user = auth.user if auth else None
+    state.user = Viewer.of(auth.user) if auth else None
     return auth
 
 
@@ -126,13 +143,13 @@ def require_write_scope(auth: Annotated[AuthContext, Depends(current_api_auth)])
 
 
 def _check_roles(roles: tuple[str, ...]) -> None:
-    unknown = set(roles) - set(service.ROLES)
+    unknown = set(roles) - set(ROLES)
     if not roles or unknown:
         raise ValueError(f"unknown roles: {sorted(unknown)}")
 
 
 def _role_error(roles: tuple[str, ...]) -> Forbidden:
-    names = "、".join(service.ROLE_LABELS[r] for r in roles)
+    names = "、".join(ROLE_LABELS[r] for r in roles)
     return Forbidden(f"此功能仅限{names}使用", code="role_required")
 
 

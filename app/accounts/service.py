@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from app.accounts import security
 from app.accounts.audit import Actor, record_audit
+from app.accounts.roles import ROLE_LABELS, ROLES, SCOPES
 from app.core.config import Settings, get_settings
 from app.core.errors import (
     AppError,
@@ -28,10 +29,6 @@ from app.core.errors import (
 )
 from app.db.models.accounts import ApiToken, LoginFailure, LoginSession, User, UserUnit
 
-ROLES = ("department", "finance", "admin")
-ROLE_LABELS = {"department": "预算部门", "finance": "财政审核", "admin": "系统管理员"}
-SCOPES = ("read", "write")
-SCOPE_LABELS = {"read": "只读", "write": "读写"}
 MIN_PASSWORD_LENGTH = 8
 
 # Throttling (contracts: the 6th wrong password within a minute is refused). The per-address limit
@@ -74,6 +71,10 @@ def user_snapshot(user: User) -> dict[str, object]:
         "units": list(user.unit_codes),
         "active": user.active,
     }
+
+
+def token_label(token: ApiToken) -> str:
+    return f"{token.user.username} 的令牌 {token.prefix}…"
 
 
 def token_snapshot(token: ApiToken) -> dict[str, object]:
@@ -168,7 +169,7 @@ def create_user(
     session.flush()
     record_audit(
         session=session, actor=actor, action="user.create", entity="user", entity_id=user.id,
-        before=None, after=user_snapshot(user),
+        entity_name=user.username, before=None, after=user_snapshot(user),
     )  # fmt: skip
     return user
 
@@ -199,7 +200,7 @@ def set_user_active(*, session: Session, actor: Actor, username: str, active: bo
         after |= {"sessions_ended": ended, "tokens_revoked": revoked}
     record_audit(
         session=session, actor=actor, action="user.enable" if active else "user.disable",
-        entity="user", entity_id=user.id, before=before, after=after,
+        entity="user", entity_id=user.id, entity_name=user.username, before=before, after=after,
     )  # fmt: skip
     return user
 
@@ -216,7 +217,7 @@ def set_password(*, session: Session, actor: Actor, username: str, password: str
     )
     session.flush()
     record_audit(
-        session=session, actor=actor, action="user.password", entity="user", entity_id=user.id,
+        session=session, actor=actor, action="user.password", entity="user", entity_id=user.id, entity_name=user.username,
         before={"password": "（旧密码）"}, after={"password": "（新密码）"},
     )  # fmt: skip
     return user
@@ -260,6 +261,7 @@ def create_token(
     session.flush()
     record_audit(
         session=session, actor=actor, action="token.create", entity="api_token", entity_id=token.id,
+        entity_name=token_label(token),
         before=None, after=token_snapshot(token), address=address,
     )  # fmt: skip
     return IssuedToken(token, plaintext)
@@ -286,6 +288,7 @@ def revoke_token(
     session.flush()
     record_audit(
         session=session, actor=actor, action="token.revoke", entity="api_token", entity_id=token.id,
+        entity_name=token_label(token),
         before=before, after=token_snapshot(token), address=address,
     )  # fmt: skip
     return token
@@ -375,7 +378,7 @@ def start_session(*, session: Session, user: User, address: str | None) -> str:
     )
     session.flush()
     record_audit(
-        session=session, actor=user, action="login", entity="user", entity_id=user.id,
+        session=session, actor=user, action="login", entity="user", entity_id=user.id, entity_name=user.username,
         before=None, after={"method": "password"}, address=address,
     )  # fmt: skip
     return token
@@ -398,7 +401,7 @@ def end_session(*, session: Session, token: str, address: str | None = None) -> 
     row.revoked_at = utcnow()
     session.flush()
     record_audit(
-        session=session, actor=user, action="logout", entity="user", entity_id=user.id,
+        session=session, actor=user, action="logout", entity="user", entity_id=user.id, entity_name=user.username,
         before=None, after=None, address=address,
     )  # fmt: skip
 

@@ -12,6 +12,7 @@ from markupsafe import Markup, escape
 
 from app.accounts import audit, security, service
 from app.accounts.deps import OptionalUser, client_address, require_role
+from app.accounts.roles import ROLE_LABELS
 from app.core.config import get_settings
 from app.db.deps import SessionDep
 from app.db.models.accounts import User
@@ -30,7 +31,7 @@ def csrf_input(request: Request) -> Markup:
 
 templates.env.globals["csrf_input"] = csrf_input
 templates.env.globals["csrf_token"] = security.csrf_token_for
-templates.env.globals["role_labels"] = service.ROLE_LABELS
+templates.env.globals["role_labels"] = ROLE_LABELS
 
 
 def safe_next(target: str | None) -> str:
@@ -180,6 +181,7 @@ def audit_page(
                 {
                     "row": r,
                     "at": audit.as_local(r.at),
+                    "actor": audit.actor_label(r.actor_name),
                     "action": audit.action_label(r.action),
                     "entity": audit.entity_label(r.entity),
                     "changes": audit.describe_changes(r.before, r.after),

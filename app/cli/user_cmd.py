@@ -141,8 +141,19 @@ def _user_add(args: argparse.Namespace) -> int:
     return 0
 
 
+def _width(text: str) -> int:
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _pad(text: str, width: int) -> str:
+    """Left-align in a terminal column: Chinese characters take two cells."""
+    return text + " " * max(width - _width(text), 1)
+
+
 def _role(role: str) -> str:
-    from app.accounts.service import ROLE_LABELS
+    from app.accounts.roles import ROLE_LABELS
 
     return ROLE_LABELS.get(role, role)
 
@@ -165,9 +176,13 @@ def _user_list(args: argparse.Namespace) -> int:
     if not rows:
         print("还没有用户。新增：echo '密码' | jixiao user add 用户名 --role admin")
         return 0
-    print(f"{'用户名':<14}{'角色':<10}{'单位':<20}{'状态':<8}姓名")
+    widths = (16, 12, 22, 8)
+    print(
+        "".join(_pad(h, w) for h, w in zip(("用户名", "角色", "单位", "状态"), widths, strict=True)) + "姓名"
+    )
     for name, role, units, state, display in rows:
-        print(f"{name:<16}{_role(role):<8}{units:<22}{state:<8}{display}")
+        cells = (name, _role(role), units, state)
+        print("".join(_pad(c, w) for c, w in zip(cells, widths, strict=True)) + display)
     return 0
 
 
@@ -222,6 +237,7 @@ def _token_create(args: argparse.Namespace) -> int:
 
     from app.accounts import service
     from app.accounts.audit import cli_actor
+    from app.accounts.roles import SCOPE_LABELS
     from app.cli import CliError
 
     if args.days is not None and args.days < 1:
@@ -244,7 +260,7 @@ def _token_create(args: argparse.Namespace) -> int:
     print(plaintext)
     until = f"，有效期至 {expires:%Y-%m-%d}" if expires else "，长期有效"
     print(
-        f"令牌 #{token_id}（{service.SCOPE_LABELS[args.scope]}{until}）只显示这一次，请妥善保存。"
+        f"令牌 #{token_id}（{SCOPE_LABELS[args.scope]}{until}）只显示这一次，请妥善保存。"
         f"使用：Authorization: Bearer <令牌>；吊销：jixiao token revoke {token_id}",
         file=sys.stderr,
     )
@@ -259,6 +275,7 @@ def _fmt_time(value) -> str:
 
 def _token_list(args: argparse.Namespace) -> int:
     from app.accounts import service
+    from app.accounts.roles import SCOPE_LABELS
 
     def rows(session):
         user = service.require_user(session=session, username=args.user) if args.user else None
@@ -275,7 +292,7 @@ def _token_list(args: argparse.Namespace) -> int:
     for tid, user, scope, prefix, name, created, expires, revoked in items:
         state = f"已吊销 {_fmt_time(revoked)}" if revoked else "有效"
         print(
-            f"{tid}\t{user}\t{service.SCOPE_LABELS.get(scope, scope)}\t{prefix}…\t{_fmt_time(created)}\t"
+            f"{tid}\t{user}\t{SCOPE_LABELS.get(scope, scope)}\t{prefix}…\t{_fmt_time(created)}\t"
             f"{_fmt_time(expires) or '长期'}\t{state}\t{name}"
         )
     return 0
@@ -324,6 +341,7 @@ def _audit(args: argparse.Namespace) -> int:
                 "action": r.action,
                 "entity": r.entity,
                 "entity_id": r.entity_id,
+                "entity_name": r.entity_name,
                 "before": r.before,
                 "after": r.after,
                 "address": r.address,
@@ -342,9 +360,9 @@ def _audit(args: argparse.Namespace) -> int:
         print("没有符合条件的审计记录。")
         return 0
     for row in rows:
-        target = (
-            f"{audit.entity_label(row['entity'])}#{row['entity_id']}" if row["entity_id"] else row["entity"]
-        )
+        target = audit.entity_label(row["entity"]) + (f"#{row['entity_id']}" if row["entity_id"] else "")
+        if row["entity_name"]:
+            target += f"（{row['entity_name']}）"
         changes = "；".join(
             f"{c.label}: {c.after}"
             if c.before is None
@@ -352,7 +370,8 @@ def _audit(args: argparse.Namespace) -> int:
             for c in row["changes"]
         )
         print(
-            f"{row['at'][:19].replace('T', ' ')}  {row['actor']:<12} {audit.action_label(row['action'])}"
+            f"{row['at'][:19].replace('T', ' ')}  {_pad(audit.actor_label(row['actor']), 14)} "
+            f"{audit.action_label(row['action'])}"
             f"（{row['action']}）  {target}  {changes}"
         )
     if total > len(rows):

@@ -119,6 +119,7 @@ class AuditLog(Base):
     action: Mapped[str] = mapped_column(String(64), index=True)
     entity: Mapped[str] = mapped_column(String(64))
     entity_id: Mapped[str | None] = mapped_column(String(64))
+    entity_name: Mapped[str | None] = mapped_column(String(300))  # what a clerk recognises: a name
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     address: Mapped[str | None] = mapped_column(String(64))
