@@ -90,6 +90,16 @@ def test_quoted_cells_keep_commas_and_line_breaks() -> None:
 # ---------------------------------------------------------------- XLSX
 
 
+def _zip(files: dict[str, str]) -> bytes:
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as z:
+        for name, text in files.items():
+            z.writestr(name, text)
+    return buffer.getvalue()
+
+
 def test_xlsx_merged_cells_are_expanded() -> None:
     def build(wb: Workbook) -> None:
         ws = wb.active
@@ -141,6 +151,10 @@ def test_xlsx_hidden_and_empty_sheets_are_skipped_and_sheet_names_hint_projects(
         (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100, "旧版 Excel（.xls）"),
         (b"PK\x03\x04" + b"\x00" * 100, "已损坏"),
         (b"hello", "不是 .xlsx 文件"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + "EncryptedPackage".encode("utf-16-le"), "加密"),
+        (_zip({"mimetype": "application/vnd.oasis.opendocument.spreadsheet"}), "OpenDocument"),
+        (_zip({"word/document.xml": "<w/>"}), "Word 文档"),
+        (_zip({"xl/workbook.xml": "<not really/>"}), "已损坏"),
     ],
 )
 def test_unreadable_workbooks(data: bytes, message: str) -> None:

@@ -116,6 +116,8 @@ def read_xlsx_bytes(data: bytes, *, filename: str = "") -> list[GridSheet]:
     """Every visible worksheet of an ``.xlsx`` workbook, merged cells expanded."""
     where = f"“{filename}”" if filename else "Excel 文件"
     if data.startswith(OLE_MAGIC):
+        if "EncryptedPackage".encode("utf-16-le") in data:
+            raise TableFormatError(f"{where}设有打开密码（已加密），请在 Excel 中取消密码后再导入")
         raise TableFormatError(f"{where}是旧版 Excel（.xls）格式，请在 Excel 中另存为 .xlsx 后再导入")
     if not data.startswith(XLSX_MAGIC):
         raise TableFormatError(f"{where}不是 .xlsx 文件（文件头不是 ZIP 格式）")
@@ -125,9 +127,18 @@ def read_xlsx_bytes(data: bytes, *, filename: str = "") -> list[GridSheet]:
     from openpyxl.utils.exceptions import InvalidFileException
 
     try:
+        names = set(zipfile.ZipFile(io.BytesIO(data)).namelist())
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+        raise TableFormatError(f"{where}已损坏或不完整，无法作为 .xlsx 工作簿打开（{exc}）") from None
+    if "xl/workbook.xml" not in names:
+        if b"opendocument.spreadsheet" in data[:200]:
+            raise TableFormatError(f"{where}是 OpenDocument（.ods）表格，请另存为 .xlsx 后再导入")
+        kind = "Word 文档" if "word/document.xml" in names else "ZIP 压缩包"
+        raise TableFormatError(f"{where}是{kind}，不是 Excel（.xlsx）工作簿")
+    try:
         workbook = load_workbook(io.BytesIO(data), data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError, EOFError) as exc:
-        raise TableFormatError(f"{where}已损坏或不是 .xlsx 工作簿，无法打开（{exc}）") from None
+        raise TableFormatError(f"{where}已损坏，无法作为 .xlsx 工作簿打开（{exc}）") from None
     sheets = []
     for ws in workbook.worksheets:
         if ws.sheet_state != "visible":
