@@ -360,3 +360,42 @@ def test_the_request_commits_before_the_response_is_sent(fresh_database_url):
     response = login(client, user.username)
     assert response.status_code == 303
     assert seen == [1]
+
+
+@pytest.mark.parametrize(
+    ("method", "referer", "expected"),
+    [
+        ("GET", None, "/login?next=%2Fprojects%2F7%3Fyear%3D2023"),
+        (
+            "POST",
+            "http://testserver/projects/7/actuals?tab=2",
+            "/login?next=%2Fprojects%2F7%2Factuals%3Ftab%3D2",
+        ),
+        ("POST", "http://evil.example/x", "/login?next=%2F"),
+        ("POST", None, "/login?next=%2F"),
+    ],
+)
+def test_login_redirect_returns_to_the_page_or_the_form_page(method, referer, expected):
+    """A form posted after the session ended comes back to the form's page, never off site."""
+    from starlette.requests import Request
+
+    from app.core.errors import _login_redirect
+
+    headers = [(b"host", b"testserver")] + ([(b"referer", referer.encode())] if referer else [])
+    scope = {
+        "type": "http",
+        "method": method,
+        "path": "/projects/7",
+        "query_string": b"year=2023",
+        "headers": headers,
+        "scheme": "http",
+        "server": ("testserver", 80),
+    }
+    assert _login_redirect(Request(scope)).headers["location"] == expected
+
+
+def test_web_validation_errors_are_a_chinese_page(app, db):
+    world = make_world(db)
+    client = logged_in(app, world.finance)
+    response = client.get("/audit", params={"page": "two"})
+    assert response.status_code == 422 and "page：应为整数" in response.text

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -178,7 +178,12 @@ def api_error_response(
 
 
 def _login_redirect(request: Request) -> RedirectResponse:
+    """To /login, coming back afterwards to the page (for a form post: the page the form was on)."""
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    if request.method != "GET":
+        referer = urlsplit(request.headers.get("referer", ""))
+        same_site = referer.netloc == request.url.netloc and referer.path.startswith("/")
+        target = (referer.path + (f"?{referer.query}" if referer.query else "")) if same_site else "/"
     return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
 
 
@@ -212,7 +217,7 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
     if is_api_request(request):
         return api_error_response(422, items)
     return html_error_response(
-        request, 422, [ErrorItem(f"{'.'.join(map(str, i.loc))}：{i.msg}", i.code, i.loc) for i in items]
+        request, 422, [ErrorItem(f"{i.loc[-1] if i.loc else '请求'}：{i.msg}", i.code, i.loc) for i in items]
     )
 
 
