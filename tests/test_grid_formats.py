@@ -205,3 +205,16 @@ def test_unreadable_input_says_what_and_where(data: bytes, fmt: str, message: st
 
     with pytest.raises(TableFormatError, match=message):
         read_table(path)
+
+
+def test_committed_fixtures_are_what_the_generator_writes(tmp_path: Path) -> None:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("make_grid_fixtures", FIXTURES / "make_grid_fixtures.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    module.main(tmp_path)
+    for name in module.FILES:
+        assert (tmp_path / name).read_bytes() == (FIXTURES / name).read_bytes(), (
+            f"rerun the generator: {name}"
+        )
