@@ -186,52 +186,69 @@ def goal_contradicts_indicator(project: ParsedProject) -> Iterator[ParseWarning]
     share a keyword with the text before the number (≥4 characters in common, or ≥3 covering half
     the indicator's name); a warning only when no equally good match has the goal's number.
     """
-    numeric = [
-        (i, _unit_key(i.target.unit), _NAME_NOISE_RE.sub("", i.name))
-        for i in project.indicators
-        if i.target.kind == "numeric" and i.target.unit and i.target.value is not None
+    mentions = [
+        (clause, m)
+        for goal in project.goals
+        for clause in _CLAUSE_RE.split(goal)
+        for m in _MENTION_RE.finditer(clause)
     ]
+    if not mentions:
+        return
+    units = {_unit_key(("万" if m.group("wan") else "") + m.group("unit")) for _, m in mentions}
+    numeric = []
+    for ind in project.indicators:
+        key = _unit_key(ind.target.unit)
+        if ind.target.kind == "numeric" and ind.target.value is not None and key in units:
+            name = _NAME_NOISE_RE.sub("", ind.name)
+            numeric.append((ind, key, name, _grams(name)))
     if not numeric:
         return
     seen: set[tuple[str, str]] = set()
-    for goal in project.goals:
-        for clause in _CLAUSE_RE.split(goal):
-            start = 0
-            for m in _MENTION_RE.finditer(clause):
-                subject = _NAME_NOISE_RE.sub("", clause[start : m.start()])
-                mention = clause[start : m.end()].strip()
-                start = m.end()
-                unit = _unit_key(("万" if m.group("wan") else "") + m.group("unit"))
-                value = Decimal(m.group("num"))
-                best, matches = 0, []
-                for ind, ind_unit, name in numeric:
-                    if ind_unit != unit:
-                        continue
-                    shared = _shared_length(subject, name)
-                    ok = shared >= _MIN_SHARED or (shared >= _MIN_SHARED_SHORT and 2 * shared >= len(name))
-                    if not ok or shared < best:
-                        continue
-                    if shared > best:
-                        best, matches = shared, []
-                    matches.append(ind)
-                if not matches or any(i.target.value == value for i in matches):
-                    continue
-                ind = matches[0]
-                if (mention, ind.name) in seen:
-                    continue
-                seen.add((mention, ind.name))
-                yield ParseWarning(
-                    code="goal_contradicts_indicator",
-                    message=f"绩效目标写“{mention}”，指标“{ind.name}”的指标值为 {format_target(ind.target)}，"
-                    "数字不一致，请核对。",
-                    project_seq=project.seq,
-                    indicator=ind.name,
-                )
+    start, last_clause = 0, None
+    for clause, m in mentions:
+        if clause is not last_clause:
+            start, last_clause = 0, clause
+        subject = _NAME_NOISE_RE.sub("", clause[start : m.start()])
+        mention = clause[start : m.end()].strip()
+        start = m.end()
+        unit = _unit_key(("万" if m.group("wan") else "") + m.group("unit"))
+        value = Decimal(m.group("num"))
+        best, matches = 0, []
+        subject_grams = _grams(subject)
+        for ind, key, name, grams in numeric:
+            if key != unit or grams.isdisjoint(subject_grams):
+                continue
+            shared = _shared_length(subject, name)
+            ok = shared >= _MIN_SHARED or (shared >= _MIN_SHARED_SHORT and 2 * shared >= len(name))
+            if not ok or shared < best:
+                continue
+            if shared > best:
+                best, matches = shared, []
+            matches.append(ind)
+        if not matches or any(i.target.value == value for i in matches):
+            continue
+        ind = matches[0]
+        if (mention, ind.name) in seen:
+            continue
+        seen.add((mention, ind.name))
+        yield ParseWarning(
+            code="goal_contradicts_indicator",
+            message=f"绩效目标写“{mention}”，指标“{ind.name}”的指标值为 {format_target(ind.target)}，"
+            "数字不一致，请核对。",
+            project_seq=project.seq,
+            indicator=ind.name,
+        )
 
 
 def _unit_key(unit: str | None) -> str:
     unit = unit or ""
     return _UNIT_SAME.get(unit, unit)
+
+
+def _grams(text: str) -> set[str]:
+    """The substrings of ``_MIN_SHARED_SHORT`` characters: a quick test before the exact length."""
+    n = _MIN_SHARED_SHORT
+    return {text[i : i + n] for i in range(len(text) - n + 1)}
 
 
 def _shared_length(a: str, b: str) -> int:

@@ -102,6 +102,12 @@ def read_table(path: Path, *, format: str = "auto") -> ParsedTable:
     """Read and parse one published target table. Raises :class:`TableFormatError`."""
     try:
         data = Path(path).read_bytes()
+    except FileNotFoundError:
+        raise TableFormatError("文件不存在。") from None
+    except IsADirectoryError:
+        raise TableFormatError("这是一个目录，不是文件。") from None
+    except PermissionError:
+        raise TableFormatError("没有读取该文件的权限。") from None
     except OSError as exc:
         raise TableFormatError(f"无法读取文件（{exc.strerror or exc}）。") from None
     return parse_bytes(data, format=format, source=Path(path).name)

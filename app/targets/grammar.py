@@ -29,6 +29,7 @@ import calendar
 import re
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 from app.targets.types import Operator, Target
 
@@ -40,6 +41,7 @@ _FOLD = {i: i - 0xFEE0 for i in range(0xFF01, 0xFF5F)}  # full-width ASCII → A
 _FOLD.update({0x3000: 0x20, 0xA0: 0x20, ord("﹦"): ord("="), ord("×"): ord("*"), ord("﹪"): ord("%")})
 _FOLD.update({ord("≧"): ord("≥"), ord("≦"): ord("≤"), ord("⩾"): ord("≥"), ord("⩽"): ord("≤")})
 _TRAILING = frozenset("。；;、,，.．:：!！ \t\r\n\u3000\xa0")
+_NOTE_CLOSERS = frozenset(")]】")
 _NOTE_RE = re.compile(r"\s*[(\[【][^()\[\]【】]{0,20}[)\]】]$")
 
 
@@ -123,7 +125,9 @@ def _alternation(words) -> str:
 _SYM_ALT = _alternation(_SYMBOL_OPS)
 _WORD_ALT = _alternation(_WORD_OPS)
 _PREFIX_RE = re.compile(rf"(?:(?P<sym>{_SYM_ALT})|(?P<word>{_WORD_ALT}))\s*")
+_OP_FIRST_CHARS = frozenset(op[0] for op in (*_SYMBOL_OPS, *_WORD_OPS))
 _SUFFIX_RE = re.compile(rf"\s*(?P<suf>{_alternation(_SUFFIX_OPS)})$")
+_SUFFIX_WORDS = tuple(_SUFFIX_OPS)
 
 # --- numbers and units ------------------------------------------------------------------------
 
@@ -257,10 +261,13 @@ _QUAL_STEMS = re.compile(
 _QUAL_MAX_LEN = 40
 
 STRONG_KINDS = frozenset({"numeric", "deadline", "reference"})
+# Pure functions of immutable inputs and results: memoised, since values repeat across a table.
+CACHE_SIZE = 1 << 16
 
 OP_SYMBOL: dict[str, str] = {">=": "≥", "<=": "≤", ">": ">", "<": "<", "=": ""}
 
 
+@lru_cache(maxsize=CACHE_SIZE)
 def parse_target(raw: str, *, level2: str | None = None, year: int | None = None) -> Target:
     """Parse one 年度指标值. ``year`` (the table's budget year) resolves ``年底前``/``9月前``;
     ``level2`` lets a bare month under 时效指标 (``12月``) read as a deadline.
@@ -268,9 +275,10 @@ def parse_target(raw: str, *, level2: str | None = None, year: int | None = None
     raw = raw.strip()
     text = normalise_text(raw)
     end = _strip_end(text)
-    note = _NOTE_RE.search(text, 0, end)
-    if note is not None and note.start() > 0:
-        end = _strip_end(text[: note.start()])
+    if end and text[end - 1] in _NOTE_CLOSERS:
+        note = _NOTE_RE.search(text, 0, end)
+        if note is not None and note.start() > 0:
+            end = _strip_end(text[: note.start()])
     s = text[:end]
     if not s:
         return Target(raw=raw, kind="unparsed")
@@ -282,7 +290,7 @@ def parse_target(raw: str, *, level2: str | None = None, year: int | None = None
     op: Operator | None = None
     word: str | None = None
     pos = 0
-    m = _PREFIX_RE.match(s)
+    m = _PREFIX_RE.match(s) if s[0] in _OP_FIRST_CHARS else None
     if m is not None and m.end() < len(s):
         pos = m.end()
         if m.group("sym"):
@@ -291,7 +299,7 @@ def parse_target(raw: str, *, level2: str | None = None, year: int | None = None
             word = m.group("word")
             op = _WORD_OPS[word]
     body_end = len(s)
-    suf = _SUFFIX_RE.search(s, pos)
+    suf = _SUFFIX_RE.search(s, pos) if s.endswith(_SUFFIX_WORDS) else None
     if suf is not None and suf.start() > pos:
         suffix_op = _SUFFIX_OPS[suf.group("suf")]
         body_end = suf.start()
@@ -301,7 +309,9 @@ def parse_target(raw: str, *, level2: str | None = None, year: int | None = None
             return Target(raw=raw, kind="unparsed")
 
     body = s[pos:body_end]
-    if _YEAR_REF_RE.match(body) is not None:  # ≥2022年依法维权次数: a year, not a quantity
+    if (
+        body[:2] in ("19", "20") and _YEAR_REF_RE.match(body) is not None
+    ):  # ≥2022年依法维权次数: a year, not a quantity
         return Target(raw=raw, kind="reference", operator=op or "=", reference=raw[pos:end].strip())
     nm = _NUMERIC_RE.fullmatch(s, pos, body_end)
     if nm is not None:
@@ -326,6 +336,8 @@ def parse_target(raw: str, *, level2: str | None = None, year: int | None = None
 
 
 def _number(text: str) -> Decimal | None:
+    if text.isdigit():
+        return Decimal(text)
     value: Decimal | None = None
     try:
         for part in re.split(r"\s*[*xX]\s*", text):
@@ -346,6 +358,8 @@ def _is_qualitative(s: str) -> bool:
 
 
 def _deadline(s: str, year: int | None, level2: str | None) -> date | None:
+    if "年" not in s and "月" not in s and "季" not in s and not s[:4].isdigit():
+        return None  # fast path: no date can be written without these
     m = _DEADLINE_RE.fullmatch(s)
     if m is not None:
         y = int(m.group("y")) if m.group("y") else year
@@ -407,14 +421,63 @@ def format_target(target: Target) -> str:
 
 # --- name and value sharing one cell -----------------------------------------------------------
 
-_BOUNDARY_RE = re.compile(r"\s*[:：]\s*|\s+")
+_BOUNDARY_RE = re.compile(r"[\s:：]+")
+# Fast path for a name without spaces or operators, a space, and a plain value (``企业安全检查 50次``,
+# ``制度健全性 健全``). tests/test_grammar.py checks it agrees with the general rules.
+_FAST_UNITS = [u for u in KNOWN_UNITS if not any(c in u for c in "年月日/") and u.isalpha() or u in "%‰"]
+_FAST_UNITS = [u for u in _FAST_UNITS if u not in _PERCENT_WORDS and u != "km"] + ["个月"]
+_FAST_WORDS = [
+    "健全",
+    "完备",
+    "完善",
+    "合理",
+    "达标",
+    "合格",
+    "优良",
+    "良好",
+    "优秀",
+    "是",
+    "否",
+    "有",
+    "无",
+    "及时",
+    "准确",
+    "规范",
+    "稳定",
+    "有效",
+]
+_FAST_SPLIT_RE = re.compile(
+    r"(?P<name>[^\s:：≥≤<>=]*[^\W\d_][^\s:：≥≤<>=]*)[\s:：]+(?P<value>"
+    r"(?P<op>≥|≤|>=|<=|>|<|=)?\s*(?P<num>[0-9]+(?:\.[0-9]+)?)\s*"
+    rf"(?P<unit>{_alternation(_FAST_UNITS)})?"
+    rf"|(?P<word>{_alternation(_FAST_WORDS)}))"
+    r"(?P<trail>[。；;、,，]*)"
+)
+
+
+def _fast_target(m: re.Match[str]) -> Target:
+    raw = m.group("value") + m.group("trail")
+    if m.group("word"):
+        return Target(raw=raw, kind="qualitative", expected=m.group("word"))
+    op = m.group("op")
+    return Target(
+        raw=raw,
+        kind="numeric",
+        operator=_SYMBOL_OPS[op] if op else "=",
+        value=Decimal(m.group("num")),
+        unit=m.group("unit"),
+    )
+
+
 _FIRST_OP_RE = re.compile(rf"{_SYM_ALT}")
+_DATE_OR_DIGIT_RE = re.compile(r"[\d０-９年月季]")
 _GLUED_QUAL_RE = re.compile(
     r"(?<=[性度率况])(?:健全|完备|完善|合理|达标|合格|优良|良好|优秀|是|否|有|无|及时|准确|规范|稳定|有效)"
     r"[。；;、,，.．\s]*$"
 )
 
 
+@lru_cache(maxsize=CACHE_SIZE)
 def split_name_target(text: str, *, level2: str | None = None, year: int | None = None) -> tuple[str, Target]:
     """Split ``企业安全检查 50次`` into its name and parsed value.
 
@@ -429,34 +492,38 @@ def split_name_target(text: str, *, level2: str | None = None, year: int | None 
     otherwise the value is kept unparsed: the last word after a space, or empty.
     """
     t = text.strip()
+    fast = _FAST_SPLIT_RE.fullmatch(t)
+    if fast is not None:  # the common ``name value`` shape; same result as the general rules
+        return fast.group("name"), _fast_target(fast)
     boundaries = [(m.start(), m.end()) for m in _BOUNDARY_RE.finditer(t)]
+    tried: dict[int, Target] = {}
     for start, stop in boundaries:
-        name = t[:start]
-        if stop >= len(t) or not _has_word(name):
+        if stop >= len(t) or not _has_word(t[:start]):
             continue
-        target = parse_target(t[stop:], level2=level2, year=year)
+        target = tried[stop] = parse_target(t[stop:], level2=level2, year=year)
         if target.kind in STRONG_KINDS:
-            return name, target
+            return t[:start], target
     m = _FIRST_OP_RE.search(t, 1)
     if m is not None and _has_word(t[: m.start()]):
         target = parse_target(t[m.start() :], level2=level2, year=year)
         if target.kind in STRONG_KINDS:
             return t[: m.start()].strip(), target
-    folded = normalise_text(t)
-    m = _GLUED_RE.search(folded, 1)
-    if m is not None and not folded[m.start() - 1].isdigit() and _has_word(t[: m.start()]):
-        target = parse_target(t[m.start() :], level2=level2, year=year)
-        if target.kind in STRONG_KINDS:
-            return t[: m.start()].strip(), target
-    for i in range(2, len(t)):
-        if (t[i].isdigit() and not t[i - 1].isdigit()) or t[i] == "年":
-            target = parse_target(t[i:], level2=level2, year=year)
-            if target.kind == "deadline":
-                return t[:i].strip(), target
+    if _DATE_OR_DIGIT_RE.search(t) is not None:
+        folded = normalise_text(t)
+        m = _GLUED_RE.search(folded, 1)
+        if m is not None and not folded[m.start() - 1].isdigit() and _has_word(t[: m.start()]):
+            target = parse_target(t[m.start() :], level2=level2, year=year)
+            if target.kind in STRONG_KINDS:
+                return t[: m.start()].strip(), target
+        for i in range(2, len(t)):
+            if (t[i].isdigit() and not t[i - 1].isdigit()) or t[i] == "年":
+                target = parse_target(t[i:], level2=level2, year=year)
+                if target.kind == "deadline":
+                    return t[:i].strip(), target
     if boundaries:
         start, stop = boundaries[-1]
         if stop < len(t) and _has_word(t[:start]):
-            target = parse_target(t[stop:], level2=level2, year=year)
+            target = tried.get(stop) or parse_target(t[stop:], level2=level2, year=year)
             if target.kind == "qualitative":
                 return t[:start], target
     m = _GLUED_QUAL_RE.search(t)

@@ -23,50 +23,25 @@ import re
 from dataclasses import dataclass, field
 
 from app.targets.grammar import split_name_target
-from app.targets.levels import ALL_SPELLINGS, DEFAULT_LEVEL2, split_heading
+from app.targets.levels import ALL_SPELLINGS, DEFAULT_LEVEL2, Heading, split_heading
 from app.targets.types import ParsedIndicator, ParseWarning
 
-_BLOCK_TAGS = frozenset(
-    [
-        "p",
-        "div",
-        "li",
-        "ol",
-        "ul",
-        "br",
-        "tr",
-        "td",
-        "th",
-        "table",
-        "tbody",
-        "thead",
-        "h1",
-        "h2",
-        "h3",
-        "h4",
-        "h5",
-        "h6",
-        "dd",
-        "dt",
-        "dl",
-        "section",
-        "article",
-        "blockquote",
-        "hr",
-        "pre",
-    ]
-)
-_TAG_RE = re.compile(r"<\s*/?\s*([a-zA-Z][a-zA-Z0-9]*)\b[^<>]*>")
-_SPACE_RE = re.compile(r"[ \t\u3000\xa0]+")
+_BLOCK_TAGS = "p div li ol ul br tr td th table tbody thead tfoot h1 h2 h3 h4 h5 h6 dd dt dl section article blockquote hr pre"
+_BLOCK_TAG_RE = re.compile(rf"<\s*/?\s*(?:{'|'.join(_BLOCK_TAGS.split())})\b[^<>]*>", re.I)
+_OTHER_TAG_RE = re.compile(r"<\s*/?\s*[a-zA-Z][a-zA-Z0-9]*\b[^<>]*>|<!--.*?-->", re.S)
 
 _LEVEL_NAME_ALT = "|".join(map(re.escape, ALL_SPELLINGS))
 _MARKER_RE = re.compile(
-    r"(?:^|(?<=\s))(?:"
+    r"(?<!\S)(?=[0-9(（①-⑳一二三四五六七八九十])(?:"
     r"(?P<n>\d{1,2})\s*[.．、](?!\d)"
     r"|[(（](?P<p>\d{1,2})[)）]"
     r"|(?P<c>[①-⑳])"
     rf"|(?P<h>(?:[一二三四五六七八九十]+\s*[、.．]|[(（][一二三四五六七八九十]+[)）])\s*(?={_LEVEL_NAME_ALT}))"
     r")"
+)
+_MARKER_FIRST = frozenset("0123456789(（一二三四五六七八九十") | {chr(c) for c in range(0x2460, 0x2474)}
+_MID_MARKER_HINT = re.compile(
+    r" (?:[0-9]{1,2}\s*[.．、](?![0-9])|[(（][0-9一二三四五六七八九十]{1,3}[)）]|[\u2460-\u2473]|[一二三四五六七八九十]+\s*[、.．])"
 )
 _GOAL_LABEL_RE = re.compile(
     r"(?:^|(?<=[\s。；;，,]))(?:年度|绩效|总体)?目标\s*(?:\d{1,2}|[一二三四五六七八九十]+)\s*[:：、.．]\s*"
@@ -78,36 +53,56 @@ def segments(fragment: str) -> list[str]:
     if not fragment:
         return []
 
-    def tag(m: re.Match[str]) -> str:
-        return "\n" if m.group(1).lower() in _BLOCK_TAGS else ""
-
-    text = html.unescape(_TAG_RE.sub(tag, fragment))
+    text = _OTHER_TAG_RE.sub("", _BLOCK_TAG_RE.sub("\n", fragment))
+    if "&" in text:
+        text = html.unescape(text)
     out = []
     for line in text.splitlines():
-        line = _SPACE_RE.sub(" ", line).strip()
+        line = " ".join(line.split())
         if line:
             out.append(line)
     return out
 
 
 def _pieces(segment: str, state: list[int]) -> list[str]:
-    """Split a segment at accepted markers; ``state[0]`` is the last item number seen."""
-    cuts: list[int] = []
-    for m in _MARKER_RE.finditer(segment):
-        if m.group("h"):
-            cuts.append(m.start())
-            state[0] = 0
-            continue
-        n_text = m.group("n") or m.group("p")
-        n = int(n_text) if n_text else ord(m.group("c")) - ord("①") + 1
-        if m.start() == 0 or n == state[0] + 1:
-            if m.start():
-                cuts.append(m.start())
-            state[0] = n
-    if not cuts:
+    """Split a segment at accepted markers; ``state[0]`` is the last item number seen.
+
+    Segments are whitespace-collapsed, so a marker can only start the segment or follow a space.
+    """
+    if _MID_MARKER_HINT.search(segment) is None:  # fast path: at most a marker at the start
+        if segment[0] in _MARKER_FIRST:
+            m = _MARKER_RE.match(segment)
+            if m is not None:
+                kind = m.lastgroup
+                state[0] = (
+                    0 if kind == "h" else ord(m.group("c")) - 0x245F if kind == "c" else int(m.group(kind))
+                )
         return [segment]
-    bounds = [0, *cuts, len(segment)]
-    return [segment[a:b].strip() for a, b in zip(bounds, bounds[1:], strict=False) if segment[a:b].strip()]
+    cuts: list[int] = []
+    pos = 0
+    while True:
+        if segment[pos] in _MARKER_FIRST:
+            m = _MARKER_RE.match(segment, pos)
+            if m is not None:
+                kind = m.lastgroup
+                if kind == "h":
+                    cuts.append(pos)
+                    state[0] = 0
+                else:
+                    n = ord(m.group("c")) - 0x245F if kind == "c" else int(m.group(kind))  # ① is U+2460
+                    if pos == 0 or n == state[0] + 1:
+                        cuts.append(pos)
+                        state[0] = n
+        pos = segment.find(" ", pos) + 1
+        if pos == 0 or pos >= len(segment):
+            break
+    if not cuts or cuts == [0]:
+        return [segment]
+    if cuts[0] != 0:
+        cuts.insert(0, 0)
+    cuts.append(len(segment))
+    pieces = [segment[a:b].strip() for a, b in zip(cuts, cuts[1:], strict=False)]
+    return [p for p in pieces if p]
 
 
 _ITEM_MARKER_RE = re.compile(r"^\s*(?:\d{1,2}\s*[.．、](?!\d)|[(（]\d{1,2}[)）]|[①-⑳])\s*")
@@ -127,41 +122,59 @@ def parse_indicator_cell(
     levels: list[str | None] = [None, None]  # current level 1, level 2
     state = [0]
     for segment in segments(fragment):
-        if split_heading(segment)[0] is not None:  # a heading opening a segment restarts numbering
+        split = split_heading(segment)
+        if split[0] is not None:  # a heading opening a segment restarts the numbering
             state[0] = 0
-        for piece in _pieces(segment, state):
-            _read_piece(piece, levels, out, year=year, project_seq=project_seq, line=line)
+        pieces = _pieces(segment, state)
+        if len(pieces) == 1 and pieces[0] == segment:
+            _read_piece(segment, split, levels, out, year, project_seq, line)
+        else:
+            for piece in pieces:
+                _read_piece(piece, split_heading(piece), levels, out, year, project_seq, line)
     return out
 
 
-def _read_piece(piece: str, levels: list[str | None], out: IndicatorCell, **where) -> None:
-    year = where.pop("year")
-    heading, body = split_heading(piece)
+def _strip_marker(piece: str) -> str:
+    m = _ITEM_MARKER_RE.match(piece)
+    return piece[m.end() :] if m is not None else piece
+
+
+def _read_piece(
+    piece: str,
+    split: tuple[Heading | None, str],
+    levels: list[str | None],
+    out: IndicatorCell,
+    year: int | None,
+    project_seq: int | None,
+    line: int | None,
+) -> None:
+    heading, body = split
     if heading is not None:
         _apply(heading, levels)
     else:
-        body = _ITEM_MARKER_RE.sub("", piece, count=1)
+        body = _strip_marker(piece)
     if not body:
         return
     level1, level2 = levels
     name, target = split_name_target(body, level2=level2, year=year)
     if not name and heading is not None:
         # ``服务对象满意度指标 ≥95%``: the level name is also the indicator's name
-        name, target = split_name_target(_ITEM_MARKER_RE.sub("", piece, count=1), level2=level2, year=year)
+        name, target = split_name_target(_strip_marker(piece), level2=level2, year=year)
     if level1 is None or level2 is None:
         which = "一级" if level1 is None else "二级"
         out.warnings.append(
             ParseWarning(
                 code="level_unknown",
                 message=f"指标“{name}”前没有可识别的{which}指标标题，请核对其所属层级。",
+                project_seq=project_seq,
                 indicator=name,
-                **where,
+                line=line,
             )
         )
     out.indicators.append(ParsedIndicator(level1=level1 or "", level2=level2 or "", name=name, target=target))
 
 
-def _apply(heading, levels: list[str | None]) -> None:
+def _apply(heading: Heading, levels: list[str | None]) -> None:
     levels[0] = heading.level1
     levels[1] = heading.level2 or DEFAULT_LEVEL2.get(heading.level1)
 
@@ -190,7 +203,7 @@ def parse_goal_cell(fragment: str) -> list[str]:
     items: list[str] = []
     for seg in segs:
         for piece in _pieces(seg, state):
-            body = _ITEM_MARKER_RE.sub("", piece, count=1).strip()
+            body = _strip_marker(piece).strip()
             if body:
                 items.append(body)
     return items

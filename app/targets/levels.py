@@ -151,14 +151,12 @@ _INLINE_NAMES = sorted(
     reverse=True,
 )
 ALL_SPELLINGS = sorted({*_L1_ALIASES, *_L2_ALIASES}, key=len, reverse=True)
-_HEADING_ONLY_RE = re.compile(
-    rf"^\s*(?P<marker>{_MARKER})?\s*(?P<name>{'|'.join(map(re.escape, ALL_SPELLINGS))}){_NOTE}\s*[:：]?\s*$"
-)
-_HEADING_PREFIX_RE = re.compile(
-    rf"^\s*(?P<marker>{_MARKER})?\s*(?P<name>{'|'.join(map(re.escape, _INLINE_NAMES))}){_NOTE}"
-    rf"(?:\s*[:：]\s*|\s+)(?P<rest>\S.*)$",
-    re.S,
-)
+_INLINE_SET = frozenset(_INLINE_NAMES)
+_NAME_FIRST = frozenset(name[0] for name in ALL_SPELLINGS)
+_LEAD_RE = re.compile(rf"\s*(?P<marker>{_MARKER})?\s*")
+_NAME_RE = re.compile("|".join(map(re.escape, ALL_SPELLINGS)))
+_ONLY_TAIL_RE = re.compile(rf"{_NOTE}\s*[:：]?\s*$")
+_PREFIX_TAIL_RE = re.compile(rf"{_NOTE}(?:\s*[:：]\s*|\s+)(?P<rest>\S.*)$", re.S)
 _CHINESE_MARKER_RE = re.compile(r"^\s*[一二三四五六七八九十]+\s*[、.．]")
 
 
@@ -169,16 +167,22 @@ def split_heading(text: str) -> tuple[Heading | None, str]:
     服务对象满意度指标); ``质量指标 农村住房保险补贴覆盖率 ≥95%`` → (产出指标, 质量指标) and
     the indicator text. Text that is not a heading comes back as (None, text).
     """
-    m = _HEADING_ONLY_RE.match(text)
-    rest = ""
+    lead = _LEAD_RE.match(text)
+    pos = lead.end()
+    if pos >= len(text) or text[pos] not in _NAME_FIRST:  # fast path: most items
+        return None, text
+    m = _NAME_RE.match(text, pos)
     if m is None:
-        m = _HEADING_PREFIX_RE.match(text)
-        if m is None:
+        return None, text
+    rest = ""
+    if _ONLY_TAIL_RE.match(text, m.end()) is None:
+        tail = _PREFIX_TAIL_RE.match(text, m.end()) if m.group() in _INLINE_SET else None
+        if tail is None:
             return None, text
-        rest = m.group("rest").strip()
-    marker = m.group("marker") or ""
+        rest = tail.group("rest").strip()
+    marker = lead.group("marker") or ""
     chinese = bool(marker) and _CHINESE_MARKER_RE.match(marker) is not None
-    heading = heading_levels(m.group("name"), level1_style=chinese)
+    heading = heading_levels(m.group(), level1_style=chinese)
     if heading is None:  # pragma: no cover - every alternative is a known name
         return None, text
     return Heading(heading.level1, heading.level2, bool(marker), chinese), rest

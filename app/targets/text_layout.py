@@ -47,6 +47,7 @@ _CODE_RE = re.compile(r"\d{1,20}")
 _TOTAL_RE = re.compile(r"(?:合计|总计)\s*[:：]?")
 _ROW_START_RE = re.compile(r"\s*(?:\d{1,20}|合计|总计)\s*[:：]?\s*\t")
 _YEAR_RE = re.compile(r"((?:19|20)\d{2})\s*年")
+_CONTROL_RE = re.compile("[\x00-\x08\x0e-\x1f\x7f\ufffd]")
 _SHORT_CODE = 2  # codes of at most this many digits are project sequence numbers
 
 
@@ -76,9 +77,9 @@ def refuse_non_text(text: str, where: str = "") -> None:
     if not text.strip():
         raise TableFormatError(f"{where}文件为空，没有可读取的内容。")
     sample = text[:65536]
-    bad = [i for i, ch in enumerate(sample) if (ord(ch) < 32 and ch not in "\t\n\r\f\v") or ch == "\ufffd"]
+    bad = _CONTROL_RE.findall(sample)
     if bad and ("\x00" in sample or len(bad) * 100 > len(sample)):
-        line = sample.count("\n", 0, bad[0]) + 1
+        line = sample.count("\n", 0, _CONTROL_RE.search(sample).start()) + 1
         raise TableFormatError(f"{where}第{line}行起含有二进制内容（控制字符），不是文本格式的绩效目标表。")
 
 
@@ -93,6 +94,7 @@ class _Reader:
         self.table = ParsedTable(title=None, year=None, total_wan=None)
         self.notes: list[ParseWarning] = []
         self.current_unit: str | None = None
+        self.unit_codes: set[str] = set()
 
     def error(self, line: int, message: str) -> TableFormatError:
         return TableFormatError(f"{self.where}第{line}行：{message}")
@@ -223,17 +225,11 @@ class _Reader:
         self._project(int(code), name, cells, n)
 
     def _unit(self, code: str, name: str, cells: list[str], n: int) -> None:
-        parent = None
-        for unit in self.table.units:
-            if (
-                code.startswith(unit.code)
-                and code != unit.code
-                and (parent is None or len(unit.code) > len(parent))
-            ):
-                parent = unit.code
+        parent = next((code[:k] for k in range(len(code) - 1, 0, -1) if code[:k] in self.unit_codes), None)
         self.table.units.append(
             ParsedUnit(code=code, name=name, amount_wan=self._amount(cells, n), parent_code=parent)
         )
+        self.unit_codes.add(code)
         self.current_unit = code
 
     def _project(self, seq: int, name: str, cells: list[str], n: int) -> None:
