@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from app.accounts import security, service
-from app.db.models import Project, Unit, User
+from app.db.models import Indicator, Project, Unit, User
 
 PASSWORD = "correct-horse-9"
 
@@ -38,14 +38,38 @@ def make_project(db: Session, unit: Unit, name: str, seq: int = 1, year: int = 2
     return project
 
 
+def make_indicator(db: Session, project: Project, name: str = "企业安全检查", position: int = 1) -> Indicator:
+    """A numeric 产出指标 (``≥50次``)."""
+    indicator = Indicator(
+        project_id=project.id,
+        level1="产出指标",
+        level2="数量指标",
+        name=name,
+        occurrence=1,
+        position=position,
+        raw="≥50次",
+        kind="numeric",
+        operator=">=",
+        value=Decimal("50"),
+        unit="次",
+        direction="positive",
+    )
+    db.add(indicator)
+    db.flush()
+    return indicator
+
+
 @dataclass
 class World:
-    """Two departments (309 with unit 309001, 310 with 310001), one project each, and users."""
+    """Two departments (309 with unit 309001, 310 with 310001), one project each (with one
+    indicator), and users."""
 
     own_unit: Unit
     other_unit: Unit
     own_project: Project
     other_project: Project
+    own_indicator: Indicator
+    other_indicator: Indicator
     dept: User
     other_dept: User
     finance: User
@@ -57,11 +81,15 @@ def make_world(db: Session) -> World:
     u309 = make_unit(db, "309001", "门源县应急管理局本级", d309)
     d310 = make_unit(db, "310", "门源县林业和草原局")
     u310 = make_unit(db, "310001", "门源县林业和草原局本级", d310)
+    own_project = make_project(db, u309, "全县安全生产监管专项")
+    other_project = make_project(db, u310, "草原生态保护补助")
     return World(
         own_unit=u309,
         other_unit=u310,
-        own_project=make_project(db, u309, "全县安全生产监管专项"),
-        other_project=make_project(db, u310, "草原生态保护补助"),
+        own_project=own_project,
+        other_project=other_project,
+        own_indicator=make_indicator(db, own_project),
+        other_indicator=make_indicator(db, other_project, "草原巡护"),
         dept=make_user(db, "dept309", "department", ("309",)),
         other_dept=make_user(db, "dept310", "department", ("310001",)),
         finance=make_user(db, "fin", "finance"),

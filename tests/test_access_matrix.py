@@ -10,11 +10,13 @@ until you do). Columns:
   ``other_dept``: a department user of 310001; ``read_token``: a read-scoped bearer token of
   ``dept`` (sent to web pages too, where it must not count as a login).
 - Sample placeholders: ``{own_project}`` (unit 309001), ``{other_project}`` (unit 310001),
-  ``{my_token}`` (an API token of the caller; for anonymous, one of ``dept``'s).
+  ``{own_indicator}`` / ``{other_indicator}`` (one indicator of each project), ``{my_token}`` (an
+  API token of the caller; for anonymous, one of ``dept``'s).
 - Writes are sent with a valid CSRF token (form field for web, ``X-CSRF-Token`` for cookie API
   calls): this table is about who may do what; test_accounts_web.py checks CSRF itself.
 - Web pages redirect an anonymous visitor to /login (303); the API answers 401.
-- ``BODIES``: form data for a row, when it needs some. ``KNOWN_GAPS``: cells not yet right, with
+- ``BODIES``: form data for a row, ``JSON_BODIES``: a JSON body (placeholders are filled in
+  string values), when the row needs one. ``KNOWN_GAPS``: cells not yet right, with
   the reason; they are strict xfails, so fixing the route makes the test fail until the gap is
   removed here.
 """
@@ -57,6 +59,8 @@ BODIES: dict[tuple[str, str], dict[str, str]] = {
     ("POST", "/login"): {"username": "nobody", "password": "wrong-password"},
     ("POST", "/api/v1/token"): {"username": "nobody", "password": "wrong-password"},
 }
+
+JSON_BODIES: dict[tuple[str, str], dict] = {}
 
 _TARGETS_PAGES = (
     "issue 2: the target pages must require a login (CurrentUser) and filter with readable_projects"
@@ -116,7 +120,12 @@ class Caller:
 
 def _caller(app, db, role: str) -> tuple[Caller, dict[str, int]]:
     world = make_world(db)
-    ids = {"own_project": world.own_project.id, "other_project": world.other_project.id}
+    ids = {
+        "own_project": world.own_project.id,
+        "other_project": world.other_project.id,
+        "own_indicator": world.own_indicator.id,
+        "other_indicator": world.other_indicator.id,
+    }
     users = {
         "dept": world.dept,
         "other_dept": world.other_dept,
@@ -135,16 +144,32 @@ def _caller(app, db, role: str) -> tuple[Caller, dict[str, int]]:
     return Caller(client, form_token, headers, read.token.id), ids
 
 
+def _fill(value, **ids):
+    """Placeholders in a JSON body: ``"{own_indicator}"`` alone becomes the integer id."""
+    if isinstance(value, dict):
+        return {k: _fill(v, **ids) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_fill(v, **ids) for v in value]
+    if isinstance(value, str) and value.startswith("{") and value.endswith("}") and value[1:-1] in ids:
+        return ids[value[1:-1]]
+    return value.format(**ids) if isinstance(value, str) else value
+
+
 @pytest.mark.parametrize(("method", "route", "sample", "role", "expected"), list(_cases()))
 def test_route_answers_role(app, db, method, route, sample, role, expected):
     caller, ids = _caller(app, db, role)
     path = sample.format(my_token=caller.token_id, **ids)
     headers = dict(caller.headers)
-    data = None
+    data = body = None
     if method != "GET":
         headers[security.CSRF_HEADER] = caller.csrf_token
-        data = BODIES.get((method, route), {})
-    response = caller.client.request(method, path, headers=headers, data=data, follow_redirects=False)
+        if (method, route) in JSON_BODIES:
+            body = _fill(JSON_BODIES[(method, route)], my_token=caller.token_id, **ids)
+        else:
+            data = BODIES.get((method, route), {})
+    response = caller.client.request(
+        method, path, headers=headers, data=data, json=body, follow_redirects=False
+    )
     assert response.status_code == expected, (
         f"{method} {path} as {role}: {response.status_code}, expected {expected}\n{response.text[:400]}"
     )
