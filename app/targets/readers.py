@@ -105,7 +105,7 @@ def read_csv_text(text: str, *, name: str = "", delimiter: str | None = None) ->
 def read_csv_bytes(data: bytes, *, filename: str = "") -> list[GridSheet]:
     """A ``.csv`` file in UTF-8 (with or without BOM), UTF-16 or GBK."""
     if not data.strip():
-        raise TableFormatError(f"“{filename or 'CSV 文件'}”是空文件")
+        raise TableFormatError(f"{_where(filename, 'CSV 文件')}是空文件")
     return read_csv_text(decode_text(data, filename=filename), name=_stem(filename))
 
 
@@ -364,7 +364,7 @@ def read_html_text(text: str, *, name: str = "") -> list[GridSheet]:
 def read_html_bytes(data: bytes, *, filename: str = "") -> list[GridSheet]:
     """An ``.html`` page (UTF-8 or GBK, a ``<meta charset>`` is honoured) with its tables."""
     if not data.strip():
-        raise TableFormatError(f"“{filename or 'HTML 文件'}”是空文件")
+        raise TableFormatError(f"{_where(filename, 'HTML 文件')}是空文件")
     declared = re.search(rb"<meta[^>]+charset=[\"']?([A-Za-z0-9_-]+)", data[:4096], re.I)
     text = None
     if declared:
@@ -376,7 +376,7 @@ def read_html_bytes(data: bytes, *, filename: str = "") -> list[GridSheet]:
         text = decode_text(data, filename=filename)
     sheets = read_html_text(text.lstrip("\ufeff"), name=_stem(filename))
     if not sheets:
-        raise TableFormatError(f"“{filename or 'HTML 文件'}”中没有 <table> 表格")
+        raise TableFormatError(f"{_where(filename, 'HTML 文件')}中没有 <table> 表格")
     return sheets
 
 
@@ -392,6 +392,11 @@ def _trim(rows: list[list[str]]) -> list[list[str]]:
     while out and not out[-1]:
         out.pop()
     return out
+
+
+def _where(filename: str, generic: str) -> str:
+    """How a message names the file: its name in quotes, or what it is (the CLI adds the path)."""
+    return f"“{filename}”" if filename else generic
 
 
 def _stem(filename: str) -> str:
