@@ -218,3 +218,16 @@ def test_committed_fixtures_are_what_the_generator_writes(tmp_path: Path) -> Non
         assert (tmp_path / name).read_bytes() == (FIXTURES / name).read_bytes(), (
             f"rerun the generator: {name}"
         )
+
+
+def test_same_table_imported_from_any_format_is_unchanged(db) -> None:  # noqa: ANN001
+    """Through the import service: the text table after its XLSX, CSV and HTML twins changes nothing
+    (same units, projects and indicator identities, same targets)."""
+    from app.targets.service import import_table
+
+    outcomes = []
+    for name in ["grid_same.xlsx", "grid_same.txt", "grid_same.csv", "grid_same.html"]:
+        table = read_table(FIXTURES / name)
+        result = import_table(session=db, table=table, source_name=name, sha256=name.ljust(64, "0"))
+        outcomes.append(result.outcome)
+    assert outcomes == ["created", "unchanged", "unchanged", "unchanged"]
