@@ -285,6 +285,8 @@ def parse_target(raw: str, *, level2: str | None = None, year: int | None = None
 
     deadline = _deadline(s, year, level2)
     if deadline is not None:
+        if deadline is _NO_YEAR:  # ``9月前`` with no year known: a deadline, but of which year?
+            return Target(raw=raw, kind="unparsed")
         return Target(raw=raw, kind="deadline", deadline=deadline)
 
     op: Operator | None = None
@@ -323,6 +325,8 @@ def parse_target(raw: str, *, level2: str | None = None, year: int | None = None
 
     if pos:
         later = _deadline(s[pos:], year, level2)
+        if later is _NO_YEAR:
+            return Target(raw=raw, kind="unparsed")
         if later is not None and op in ("<=", "<", "="):
             return Target(raw=raw, kind="deadline", deadline=later)
 
@@ -357,6 +361,9 @@ def _is_qualitative(s: str) -> bool:
     return not any(ch.isdigit() for ch in re.sub(r"\d{4}\s*年", "", s))
 
 
+_NO_YEAR = date.min  # sentinel: a deadline written without a year, and no table year given
+
+
 def _deadline(s: str, year: int | None, level2: str | None) -> date | None:
     if "年" not in s and "月" not in s and "季" not in s and not s[:4].isdigit():
         return None  # fast path: no date can be written without these
@@ -371,7 +378,7 @@ def _deadline(s: str, year: int | None, level2: str | None) -> date | None:
         elif m.group("ye") == "内" and not m.group("y"):
             return None
         if y is None:
-            return None
+            return _NO_YEAR
         try:
             if month_text:
                 month = int(month_text)
@@ -495,6 +502,12 @@ def split_name_target(text: str, *, level2: str | None = None, year: int | None 
     fast = _FAST_SPLIT_RE.fullmatch(t)
     if fast is not None:  # the common ``name value`` shape; same result as the general rules
         return fast.group("name"), _fast_target(fast)
+    return split_by_rules(t, level2=level2, year=year)
+
+
+def split_by_rules(t: str, *, level2: str | None = None, year: int | None = None) -> tuple[str, Target]:
+    """The general rules of :func:`split_name_target`, without its fast path."""
+    t = t.strip()
     boundaries = [(m.start(), m.end()) for m in _BOUNDARY_RE.finditer(t)]
     tried: dict[int, Target] = {}
     for start, stop in boundaries:
