@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
-from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from app.accounts.deps import CurrentUser
+from app.accounts.scoping import get_readable_project, readable_projects
 from app.db.deps import SessionDep
 from app.db.models import Project
 from app.targets import queries
@@ -33,10 +34,12 @@ DIRECTION_LABELS = {
 
 
 @router.get("/", response_class=HTMLResponse)
-def home(request: Request, session: SessionDep, year: int | None = None) -> HTMLResponse:
+def home(request: Request, session: SessionDep, user: CurrentUser, year: int | None = None) -> HTMLResponse:
+    """Units, projects and amounts of a year — only the units the user may see."""
     years = queries.years(session)
     year = year or (years[0] if years else None)
-    projects = list(session.scalars(queries.projects_statement(year=year))) if year else []
+    stmt = readable_projects(queries.projects_statement(year=year), user)
+    projects = list(session.scalars(stmt)) if year else []
     counts = queries.indicator_counts(session, [p.id for p in projects])
     by_unit: dict[str, list[Project]] = {}
     for p in projects:
@@ -55,14 +58,14 @@ def home(request: Request, session: SessionDep, year: int | None = None) -> HTML
 
 
 @router.get("/projects/{project_id}", response_class=HTMLResponse)
-def project_detail(request: Request, project_id: int, session: SessionDep) -> HTMLResponse:
-    project = session.scalar(
-        select(Project)
-        .where(Project.id == project_id)
-        .options(selectinload(Project.indicators), selectinload(Project.unit))
+def project_detail(request: Request, project_id: int, session: SessionDep, user: CurrentUser) -> HTMLResponse:
+    """A project's goals and targets (NotFound outside the user's units, as for a missing id)."""
+    project = get_readable_project(
+        session=session,
+        user=user,
+        project_id=project_id,
+        options=(selectinload(Project.indicators), selectinload(Project.unit)),
     )
-    if project is None:
-        return templates.TemplateResponse(request, "not_found.html", {"what": "项目"}, status_code=404)
     return templates.TemplateResponse(
         request,
         "project_targets.html",
