@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-29 05:07:50.242771
+Create Date: 2026-11-29 05:16:14.488210
 """
 
 from collections.abc import Sequence
@@ -61,6 +61,19 @@ def upgrade() -> None:
         batch_op.create_index("ix_login_failure_username_at", ["username", "at"], unique=False)
 
     op.create_table(
+        "policy_version",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=64), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("settings", sa.JSON(), nullable=False),
+        sa.Column("fingerprint", sa.String(length=64), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("created_by", sa.String(length=100), nullable=False),
+        sa.Column("note", sa.Text(), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_policy_version")),
+        sa.UniqueConstraint("name", "version", name=op.f("uq_policy_version_name_version")),
+    )
+    op.create_table(
         "unit",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("code", sa.String(length=32), nullable=False),
@@ -73,6 +86,15 @@ def upgrade() -> None:
     with op.batch_alter_table("unit", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_unit_parent_id"), ["parent_id"], unique=False)
 
+    op.create_table(
+        "year_policy",
+        sa.Column("year", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("policy_name", sa.String(length=64), nullable=False),
+        sa.Column("policy_version", sa.Integer(), nullable=True),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_by", sa.String(length=100), nullable=False),
+        sa.PrimaryKeyConstraint("year", name=op.f("pk_year_policy")),
+    )
     op.create_table(
         "api_token",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -228,6 +250,48 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_project_status_event_project_id"), ["project_id"], unique=False)
 
     op.create_table(
+        "score_snapshot",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("project_id", sa.Integer(), nullable=False),
+        sa.Column("is_latest", sa.Boolean(), nullable=False),
+        sa.Column("policy_name", sa.String(length=64), nullable=False),
+        sa.Column("policy_version", sa.Integer(), nullable=False),
+        sa.Column("inputs", sa.JSON(), nullable=False),
+        sa.Column("inputs_hash", sa.String(length=64), nullable=False),
+        sa.Column("result", sa.JSON(), nullable=False),
+        sa.Column("computed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("actor_name", sa.String(length=100), nullable=False),
+        sa.Column("reason", sa.String(length=32), nullable=False),
+        sa.Column("complete", sa.Boolean(), nullable=False),
+        sa.Column("total", sa.Numeric(precision=8, scale=2), nullable=True),
+        sa.Column("grade", sa.String(length=4), nullable=True),
+        sa.Column("budget_rate", sa.Numeric(precision=12, scale=4), nullable=True),
+        sa.Column("budget_score", sa.Numeric(precision=8, scale=2), nullable=True),
+        sa.Column("output_score", sa.Numeric(precision=8, scale=2), nullable=True),
+        sa.Column("cost_score", sa.Numeric(precision=8, scale=2), nullable=True),
+        sa.Column("benefit_score", sa.Numeric(precision=8, scale=2), nullable=True),
+        sa.Column("satisfaction_score", sa.Numeric(precision=8, scale=2), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["project_id"],
+            ["project.id"],
+            name=op.f("fk_score_snapshot_project_id_project"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_score_snapshot")),
+    )
+    with op.batch_alter_table("score_snapshot", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_score_snapshot_project_computed", ["project_id", "computed_at"], unique=False
+        )
+        batch_op.create_index(
+            "uq_score_snapshot_latest",
+            ["project_id"],
+            unique=True,
+            sqlite_where=sa.text("is_latest"),
+            postgresql_where=sa.text("is_latest"),
+        )
+
+    op.create_table(
         "indicator_actual",
         sa.Column("indicator_id", sa.Integer(), nullable=False),
         sa.Column("raw", sa.Text(), nullable=True),
@@ -248,12 +312,92 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("indicator_id", name=op.f("pk_indicator_actual")),
     )
+    op.create_table(
+        "score_adjustment",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("indicator_id", sa.Integer(), nullable=False),
+        sa.Column("project_id", sa.Integer(), nullable=False),
+        sa.Column("score", sa.Numeric(precision=8, scale=2), nullable=False),
+        sa.Column("computed_score", sa.Numeric(precision=8, scale=2), nullable=True),
+        sa.Column("points", sa.Numeric(precision=8, scale=2), nullable=False),
+        sa.Column("reason", sa.Text(), nullable=False),
+        sa.Column("actor_name", sa.String(length=100), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["indicator_id"],
+            ["indicator.id"],
+            name=op.f("fk_score_adjustment_indicator_id_indicator"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["project_id"],
+            ["project.id"],
+            name=op.f("fk_score_adjustment_project_id_project"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_score_adjustment")),
+        sa.UniqueConstraint("indicator_id", name=op.f("uq_score_adjustment_indicator_id")),
+    )
+    with op.batch_alter_table("score_adjustment", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_score_adjustment_project_id"), ["project_id"], unique=False)
+
+    op.create_table(
+        "target_adjustment",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("indicator_id", sa.Integer(), nullable=False),
+        sa.Column("project_id", sa.Integer(), nullable=False),
+        sa.Column("raw", sa.Text(), nullable=False),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("operator", sa.String(length=2), nullable=True),
+        sa.Column("value", sa.Numeric(precision=24, scale=6), nullable=True),
+        sa.Column("unit", sa.String(length=32), nullable=True),
+        sa.Column("expected", sa.Text(), nullable=True),
+        sa.Column("deadline", sa.Date(), nullable=True),
+        sa.Column("reference", sa.Text(), nullable=True),
+        sa.Column("reason", sa.Text(), nullable=False),
+        sa.Column("actor_name", sa.String(length=100), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["indicator_id"],
+            ["indicator.id"],
+            name=op.f("fk_target_adjustment_indicator_id_indicator"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["project_id"],
+            ["project.id"],
+            name=op.f("fk_target_adjustment_project_id_project"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_target_adjustment")),
+        sa.UniqueConstraint("indicator_id", name=op.f("uq_target_adjustment_indicator_id")),
+    )
+    with op.batch_alter_table("target_adjustment", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_target_adjustment_project_id"), ["project_id"], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table("target_adjustment", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_target_adjustment_project_id"))
+
+    op.drop_table("target_adjustment")
+    with op.batch_alter_table("score_adjustment", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_score_adjustment_project_id"))
+
+    op.drop_table("score_adjustment")
     op.drop_table("indicator_actual")
+    with op.batch_alter_table("score_snapshot", schema=None) as batch_op:
+        batch_op.drop_index(
+            "uq_score_snapshot_latest",
+            sqlite_where=sa.text("is_latest"),
+            postgresql_where=sa.text("is_latest"),
+        )
+        batch_op.drop_index("ix_score_snapshot_project_computed")
+
+    op.drop_table("score_snapshot")
     with op.batch_alter_table("project_status_event", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_project_status_event_project_id"))
 
@@ -288,10 +432,12 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_api_token_user_id"))
 
     op.drop_table("api_token")
+    op.drop_table("year_policy")
     with op.batch_alter_table("unit", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_unit_parent_id"))
 
     op.drop_table("unit")
+    op.drop_table("policy_version")
     with op.batch_alter_table("login_failure", schema=None) as batch_op:
         batch_op.drop_index("ix_login_failure_username_at")
         batch_op.drop_index(batch_op.f("ix_login_failure_at"))

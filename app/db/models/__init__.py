@@ -2,6 +2,7 @@
 
 from app.db.models.accounts import ApiToken, AuditLog, LoginFailure, LoginSession, User, UserUnit
 from app.db.models.entry import IndicatorActual, ProjectStatusEvent
+from app.db.models.scoring import PolicyVersion, ScoreAdjustment, ScoreSnapshot, TargetAdjustment, YearPolicy
 from app.db.models.targets import ImportBatch, Indicator, Project, Unit
 
 __all__ = [
@@ -12,9 +13,14 @@ __all__ = [
     "IndicatorActual",
     "LoginFailure",
     "LoginSession",
+    "PolicyVersion",
     "Project",
     "ProjectStatusEvent",
+    "ScoreAdjustment",
+    "ScoreSnapshot",
+    "TargetAdjustment",
     "Unit",
     "User",
     "UserUnit",
+    "YearPolicy",
 ]
