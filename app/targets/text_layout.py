@@ -24,6 +24,7 @@ from decimal import Decimal, InvalidOperation
 from app.targets.checks import check_table
 from app.targets.grammar import normalise_text
 from app.targets.html_cells import parse_goal_cell, parse_indicator_cell
+from app.targets.levels import split_heading
 from app.targets.types import ParsedProject, ParsedTable, ParsedUnit, ParseWarning, TableFormatError
 
 # Header cell → column role; the first role whose keyword the cell contains wins.
@@ -46,6 +47,9 @@ REQUIRED_ROLES = ("code", "name", "indicators")
 _CODE_RE = re.compile(r"\d{1,20}")
 _TOTAL_RE = re.compile(r"(?:合计|总计)\s*[:：]?")
 _ROW_START_RE = re.compile(r"\s*(?:\d{1,20}|合计|总计)\s*[:：]?\s*\t")
+_CONTINUES_RE = re.compile(
+    r"(?:\d{1,2}\s*[.．、](?!\d)|[(（][一二三四五六七八九十\d]{1,3}[)）]|[一二三四五六七八九十]+\s*[、.．]|[①-⑳])"
+)
 _YEAR_RE = re.compile(r"((?:19|20)\d{2})\s*年")
 _CONTROL_RE = re.compile("[\x00-\x08\x0e-\x1f\x7f\ufffd]")
 _SHORT_CODE = 2  # codes of at most this many digits are project sequence numbers
@@ -70,6 +74,13 @@ def header_roles(cells: list[str]) -> dict[str, int]:
                 roles.setdefault(role, idx)
                 break
     return roles
+
+
+def _looks_like_header(cells: list[str]) -> bool:
+    """Column names in (nearly) every filled cell, at least two of them."""
+    filled = sum(1 for c in cells if c.strip())
+    roles = header_roles(cells)
+    return len(roles) >= 2 and len(roles) >= filled - 1
 
 
 def refuse_non_text(text: str, where: str = "") -> None:
@@ -121,17 +132,17 @@ class _Reader:
                 if self.table.title is None:
                     self._set_title()
                 continue
-            first = cells[0].strip()
-            if _TOTAL_RE.fullmatch(first):
+            code = self._cell(cells, "code")
+            if _TOTAL_RE.fullmatch(code) or (not code and _TOTAL_RE.fullmatch(self._cell(cells, "name"))):
                 self.table.total_wan = self._amount(cells, n)
-            elif _CODE_RE.fullmatch(first):
+            elif _CODE_RE.fullmatch(code):
                 i = self._join_continuation(cells, i)
                 self._row(cells, n)
             elif len(filled) > 1:
                 self.notes.append(
                     ParseWarning(
                         code="row_skipped",
-                        message=f"第{n}行既不是单位行也不是项目行（第一列“{first}”不是编码），已跳过。",
+                        message=f"第{n}行既不是单位行也不是项目行（编码列“{code}”不是数字编码），已跳过。",
                         line=n,
                     )
                 )
@@ -156,9 +167,9 @@ class _Reader:
     def _header(self, cells: list[str], filled: list[str], n: int) -> bool:
         if len(filled) < 2 or _ROW_START_RE.match(cells[0] + "\t"):
             return False
-        roles = header_roles(cells)
-        if len(roles) < 2 or len(roles) < len(filled) - 1:
+        if not _looks_like_header(cells):
             return False
+        roles = header_roles(cells)
         missing = [ROLE_LABELS[r] for r in REQUIRED_ROLES if r not in roles]
         if missing:
             raise self.error(
@@ -180,16 +191,37 @@ class _Reader:
         assert self.cols is not None
         return min(self.cols.get("goals", self.cols["indicators"]), self.cols["indicators"])
 
+    def _starts_row(self, line: str) -> bool:
+        if "\t" not in line:
+            return False
+        cells = line.split("\t")
+        code = self._cell(cells, "code")
+        return bool(_CODE_RE.fullmatch(code) or _TOTAL_RE.fullmatch(code) or _looks_like_header(cells))
+
     def _join_continuation(self, cells: list[str], i: int) -> int:
-        """Join the lines of a row broken inside a cell; return the next line index."""
+        """Join the lines of a row broken inside a cell; return the next line index.
+
+        A row short of columns takes the following lines until it is complete; a complete row
+        whose last cell is a goal or indicator cell takes the following lines that continue
+        such a cell (they open with a tag, an item number or a level heading).
+        """
+        assert self.cols is not None
         while len(cells) < self._needed() and len(cells) > self._content_start() and i < len(self.lines):
             nxt = self.lines[i]
-            if _ROW_START_RE.match(nxt) or (nxt.count("\t") and header_roles(nxt.split("\t"))):
+            if self._starts_row(nxt):
                 break
             more = nxt.split("\t")
             cells[-1] += "\n" + more[0]
             cells.extend(more[1:])
             i += 1
+        last_role = next((r for r, idx in self.cols.items() if idx == len(cells) - 1), None)
+        if last_role in ("goals", "indicators") and cells[-1].strip():
+            while i < len(self.lines) and "\t" not in self.lines[i]:
+                nxt = self.lines[i].strip()
+                if not nxt or not (nxt[0] == "<" or _CONTINUES_RE.match(nxt) or split_heading(nxt)[0]):
+                    break
+                cells[-1] += "\n" + nxt
+                i += 1
         return i
 
     def _cell(self, cells: list[str], role: str) -> str:
@@ -207,7 +239,7 @@ class _Reader:
             raise self.error(n, f"金额“{self._cell(cells, 'amount')}”不是数字（应为万元数）。") from None
 
     def _row(self, cells: list[str], n: int) -> None:
-        code = cells[0].strip()
+        code = self._cell(cells, "code")
         extra = [c for c in cells[self.width :] if c.strip()]
         if extra:
             raise self.error(n, f"有 {len(cells)} 列，多于表头的 {self.width} 列。")
