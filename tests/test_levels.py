@@ -83,6 +83,9 @@ def test_level1_of(level2: str, level1: str | None) -> None:
         ("二、成本指标", ("成本指标", None), ""),  # the newer template: 成本指标 numbered as a level 1
         ("(四) 成本指标", ("产出指标", "成本指标"), ""),  # the older template: a level 2 under 产出
         ("(一) 经济成本指标", ("成本指标", "经济成本指标"), ""),
+        ("一级指标：产出指标", ("产出指标", None), ""),
+        ("【效益指标】", ("效益指标", None), ""),
+        ("(二)【质量指标】 合格率 ≥98%", ("产出指标", "质量指标"), "合格率 ≥98%"),
     ],
 )
 def test_split_heading(text: str, levels: tuple[str, str | None], rest: str) -> None:

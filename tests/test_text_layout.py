@@ -235,6 +235,34 @@ def test_items_in_list_elements_and_line_breaks() -> None:
     ]
 
 
+def test_level_labels_brackets_and_closing_paren_numbers() -> None:
+    t = parse(
+        "<p>一级指标：产出指标</p><p>二级指标：数量指标</p><p>三级指标：企业检查 5次</p>"
+        "<p>【效益指标】</p><p>(一)【社会效益指标】</p><p>1）知晓率 ≥90% 2）事故 0次</p>"
+    )
+    assert levels(t) == [
+        ("产出指标", "数量指标", "企业检查"),
+        ("效益指标", "社会效益指标", "知晓率"),
+        ("效益指标", "社会效益指标", "事故"),
+    ]
+
+
+def test_indicators_run_together_with_semicolons() -> None:
+    t = parse("<p>(一) 数量指标</p><p>1. 检查 5次；培训 ≥2次; 演练 1次</p><p>2. 保障工资；日常运行 ≥5次</p>")
+    got = [(i.name, i.target.raw) for i in t.projects[0].indicators]
+    # split only when every part has a name and a value; otherwise the ； belongs to the name
+    assert got == [("检查", "5次"), ("培训", "≥2次"), ("演练", "1次"), ("保障工资；日常运行", "≥5次")]
+
+
+def test_amount_written_with_its_unit() -> None:
+    t = parse_text_table(
+        table_text((1, "项目", "5", "目标1: a", "<p>(一) 数量指标</p><p>检查 5次</p>")).replace(
+            "1\t项目\t5\t", "1\t项目\t5.00万元\t"
+        )
+    )
+    assert t.projects[0].amount_wan == Decimal("5.00")
+
+
 def test_trailing_punctuation_kept_in_raw_only() -> None:
     t = parse("<p>(四) 成本指标</p> <p>全县会务费、办公经费 ≤2万元、</p> <p>培训费 2万元。</p>")
     got = [(i.name, i.target.raw, i.target.value) for i in t.projects[0].indicators]

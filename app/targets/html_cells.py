@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 from app.targets.grammar import split_name_target
 from app.targets.levels import ALL_SPELLINGS, DEFAULT_LEVEL2, Heading, split_heading
-from app.targets.types import ParsedIndicator, ParseWarning
+from app.targets.types import ParsedIndicator, ParseWarning, Target
 
 _BLOCK_TAGS = "p div li ol ul br tr td th table tbody thead tfoot h1 h2 h3 h4 h5 h6 dd dt dl section article blockquote hr pre"
 _BLOCK_TAG_RE = re.compile(rf"<\s*/?\s*(?:{'|'.join(_BLOCK_TAGS.split())})\b[^<>]*>", re.I)
@@ -33,7 +33,7 @@ _OTHER_TAG_RE = re.compile(r"<\s*/?\s*[a-zA-Z][a-zA-Z0-9]*\b[^<>]*>|<!--.*?-->",
 _LEVEL_NAME_ALT = "|".join(map(re.escape, ALL_SPELLINGS))
 _MARKER_RE = re.compile(
     r"(?<!\S)(?=[0-9(（①-⑳一二三四五六七八九十])(?:"
-    r"(?P<n>\d{1,2})\s*[.．、](?!\d)"
+    r"(?P<n>\d{1,2})\s*[.．、)）](?!\d)"
     r"|[(（](?P<p>\d{1,2})[)）]"
     r"|(?P<c>[①-⑳])"
     rf"|(?P<h>(?:[一二三四五六七八九十]+\s*[、.．]|[(（][一二三四五六七八九十]+[)）])\s*(?={_LEVEL_NAME_ALT}))"
@@ -41,7 +41,7 @@ _MARKER_RE = re.compile(
 )
 _MARKER_FIRST = frozenset("0123456789(（一二三四五六七八九十") | {chr(c) for c in range(0x2460, 0x2474)}
 _MID_MARKER_HINT = re.compile(
-    r" (?:[0-9]{1,2}\s*[.．、](?![0-9])|[(（][0-9一二三四五六七八九十]{1,3}[)）]|[\u2460-\u2473]|[一二三四五六七八九十]+\s*[、.．])"
+    r" (?:[0-9]{1,2}\s*[.．、)）](?![0-9])|[(（][0-9一二三四五六七八九十]{1,3}[)）]|[\u2460-\u2473]|[一二三四五六七八九十]+\s*[、.．])"
 )
 _GOAL_LABEL_RE = re.compile(
     r"(?:^|(?<=[\s。；;，,:：]))(?:年度|绩效|总体)?目标\s*(?:\d{1,2}|[一二三四五六七八九十]+)\s*[:：、.．]\s*"
@@ -105,7 +105,11 @@ def _pieces(segment: str, state: list[int]) -> list[str]:
     return [p for p in pieces if p]
 
 
-_ITEM_MARKER_RE = re.compile(r"^\s*(?:\d{1,2}\s*[.．、](?!\d)|[(（]\d{1,2}[)）]|[①-⑳])\s*")
+_ITEM_MARKER_RE = re.compile(
+    r"^\s*(?:\d{1,2}\s*[.．、)）](?!\d)|[(（]\d{1,2}[)）]|[①-⑳])?\s*(?:[一二三]级指标\s*[:：]\s*)?"
+)
+# Several indicators run together with ；/; (``检查 5次；培训 2次``): split only when every part reads.
+_RUN_SEP_RE = re.compile(r"\s*[；;]\s*(?=\S)")
 
 
 @dataclass
@@ -160,18 +164,35 @@ def _read_piece(
     if not name and heading is not None:
         # ``服务对象满意度指标 ≥95%``: the level name is also the indicator's name
         name, target = split_name_target(_strip_marker(piece), level2=level2, year=year)
-    if level1 is None or level2 is None:
-        which = "一级" if level1 is None else "二级"
-        out.warnings.append(
-            ParseWarning(
-                code="level_unknown",
-                message=f"指标“{name}”前没有可识别的{which}指标标题，请核对其所属层级。",
-                project_seq=project_seq,
-                indicator=name,
-                line=line,
+    found = [(name, target)]
+    if ";" in body or "；" in body:
+        found = _run_together(body, level2, year) or found
+    for name, target in found:
+        if level1 is None or level2 is None:
+            which = "一级" if level1 is None else "二级"
+            out.warnings.append(
+                ParseWarning(
+                    code="level_unknown",
+                    message=f"指标“{name}”前没有可识别的{which}指标标题，请核对其所属层级。",
+                    project_seq=project_seq,
+                    indicator=name,
+                    line=line,
+                )
             )
+        out.indicators.append(
+            ParsedIndicator(level1=level1 or "", level2=level2 or "", name=name, target=target)
         )
-    out.indicators.append(ParsedIndicator(level1=level1 or "", level2=level2 or "", name=name, target=target))
+
+
+def _run_together(body: str, level2: str | None, year: int | None) -> list[tuple[str, Target]] | None:
+    """``检查 5次；培训 2次`` → two indicators, when every part has a name and a readable value."""
+    parts = _RUN_SEP_RE.split(body)
+    if len(parts) < 2:
+        return None
+    found = [split_name_target(part, level2=level2, year=year) for part in parts]
+    if all(name and target.kind != "unparsed" for name, target in found):
+        return found
+    return None
 
 
 def _apply(heading: Heading, levels: list[str | None]) -> None:

@@ -153,10 +153,11 @@ _INLINE_NAMES = sorted(
 ALL_SPELLINGS = sorted({*_L1_ALIASES, *_L2_ALIASES}, key=len, reverse=True)
 _INLINE_SET = frozenset(_INLINE_NAMES)
 _NAME_FIRST = frozenset(name[0] for name in ALL_SPELLINGS)
-_LEAD_RE = re.compile(rf"\s*(?P<marker>{_MARKER})?\s*")
+# before the name: a number, a ``一级指标：`` label, an opening 【 (``(一)【数量指标】``)
+_LEAD_RE = re.compile(rf"\s*(?P<marker>{_MARKER})?\s*(?:[一二三]级指标\s*[:：]?\s*)?[【\[]?\s*")
 _NAME_RE = re.compile("|".join(map(re.escape, ALL_SPELLINGS)))
-_ONLY_TAIL_RE = re.compile(rf"{_NOTE}\s*[:：]?\s*$")
-_PREFIX_TAIL_RE = re.compile(rf"{_NOTE}(?:\s*[:：]\s*|\s+)(?P<rest>\S.*)$", re.S)
+_ONLY_TAIL_RE = re.compile(rf"[】\]]?{_NOTE}\s*[:：]?\s*$")
+_PREFIX_TAIL_RE = re.compile(rf"[】\]]?{_NOTE}(?:\s*[:：]\s*|\s+)(?P<rest>\S.*)$", re.S)
 _CHINESE_MARKER_RE = re.compile(r"^\s*[一二三四五六七八九十]+\s*[、.．]")
 
 

@@ -48,7 +48,7 @@ _CODE_RE = re.compile(r"\d{1,20}")
 _TOTAL_RE = re.compile(r"(?:合计|总计)\s*[:：]?")
 _ROW_START_RE = re.compile(r"\s*(?:\d{1,20}|合计|总计)\s*[:：]?\s*\t")
 _CONTINUES_RE = re.compile(
-    r"(?:\d{1,2}\s*[.．、](?!\d)|[(（][一二三四五六七八九十\d]{1,3}[)）]|[一二三四五六七八九十]+\s*[、.．]|[①-⑳])"
+    r"(?:\d{1,2}\s*[.．、)）](?!\d)|[(（][一二三四五六七八九十\d]{1,3}[)）]|[一二三四五六七八九十]+\s*[、.．]|[①-⑳])"
 )
 _YEAR_RE = re.compile(r"((?:19|20)\d{2})\s*年")
 _CONTROL_RE = re.compile("[\x00-\x08\x0e-\x1f\x7f\ufffd]")
@@ -231,6 +231,7 @@ class _Reader:
 
     def _amount(self, cells: list[str], n: int) -> Decimal | None:
         text = normalise_text(self._cell(cells, "amount")).replace(",", "").replace(" ", "")
+        text = text.removesuffix("万元").removesuffix("万")  # 135.99万元: the column is in 万元
         if not text:
             return None
         try:
