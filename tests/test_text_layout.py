@@ -429,6 +429,15 @@ def test_malformed_text_is_refused_saying_what_and_where(text: str, message: str
         parse_text_table(text)
 
 
+def test_garbage_collector_is_resumed_after_a_refused_file() -> None:
+    import gc
+
+    assert gc.isenabled()
+    with pytest.raises(TableFormatError):
+        parse_text_table("只有一行文字")
+    assert gc.isenabled()
+
+
 def test_binary_file_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "table.txt"
     path.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
