@@ -33,7 +33,15 @@ from functools import lru_cache
 
 from app.targets.types import Operator, Target
 
-__all__ = ["format_target", "parse_target", "split_name_target", "normalise_text", "STRONG_KINDS"]
+__all__ = [
+    "KNOWN_UNITS",
+    "STRONG_KINDS",
+    "format_target",
+    "normalise_text",
+    "parse_target",
+    "split_by_rules",
+    "split_name_target",
+]
 
 # --- normalisation ---------------------------------------------------------------------------
 
@@ -132,98 +140,17 @@ _SUFFIX_WORDS = tuple(_SUFFIX_OPS)
 # --- numbers and units ------------------------------------------------------------------------
 
 _NUM = r"[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
-_NUM_RE = re.compile(_NUM)
 _UNIT_CHARS = r"[^\s\d<>=≥≤*,;:()\[\]{}\"'`~!?@#$^&|\\【】。，；：、%‰]"
 _NUMERIC_RE = re.compile(rf"(?P<nums>{_NUM}(?:\s*[*xX]\s*{_NUM})*)\s*(?P<unit>[%‰]|{_UNIT_CHARS}{{1,10}})?")
-_PERCENT_WORDS = {"百分比": "%", "百分之": "%"}
+_PERCENT_WORDS = {"百分比": "%"}
 
 # Units recognised when the value is glued to the name without a space (``业务工作经费1万元``).
-KNOWN_UNITS = [
-    "万元",
-    "亿元",
-    "千元",
-    "元",
-    "万",
-    "%",
-    "‰",
-    "百分比",
-    "百分点",
-    "个百分点",
-    "次",
-    "人次",
-    "场次",
-    "场",
-    "人",
-    "名",
-    "户",
-    "万户",
-    "份",
-    "万份",
-    "个",
-    "家",
-    "所",
-    "期",
-    "篇",
-    "项",
-    "天",
-    "日",
-    "个月",
-    "月",
-    "年",
-    "小时",
-    "分钟",
-    "公里",
-    "千米",
-    "米",
-    "km",
-    "亩",
-    "万亩",
-    "公顷",
-    "吨",
-    "万吨",
-    "台",
-    "套",
-    "件",
-    "处",
-    "座",
-    "条",
-    "批",
-    "册",
-    "本",
-    "张",
-    "辆",
-    "株",
-    "棵",
-    "头",
-    "只",
-    "平方米",
-    "万平方米",
-    "立方米",
-    "元/户",
-    "元/人",
-    "元/亩",
-    "元/次",
-    "次/月",
-    "次/年",
-    "人/次",
-    "千瓦",
-    "床",
-    "间",
-    "栋",
-    "幅",
-    "块",
-    "轮",
-    "班",
-    "组",
-    "课时",
-    "学时",
-    "宗",
-    "起",
-    "例",
-    "车次",
-    "万人次",
-    "万人",
-]
+_UNIT_WORDS = (
+    "万元 亿元 千元 元 万 % ‰ 百分比 百分点 个百分点 次 人次 场次 场 人 名 户 万户 份 万份 个 家 所 期 篇 项 天 日 个月 月 年 小时 "
+    "分钟 公里 千米 米 km 亩 万亩 公顷 吨 万吨 台 套 件 处 座 条 批 册 本 张 辆 株 棵 头 只 平方米 万平方米 立方米 元/户 元/人 "
+    "元/亩 元/次 次/月 次/年 人/次 千瓦 床 间 栋 幅 块 轮 班 组 课时 学时 宗 起 例 车次 万人次 万人"
+)
+KNOWN_UNITS = tuple(_UNIT_WORDS.split())
 _GLUED_RE = re.compile(
     rf"(?:(?P<sym>{_SYM_ALT})|(?P<word>{_WORD_ALT}))?\s*{_NUM}(?:\s*[*xX]\s*{_NUM})*\s*"
     rf"(?:{_alternation(KNOWN_UNITS)})?\s*(?:{_alternation(_SUFFIX_OPS)})?[。；;、,，.．\s]*$"
@@ -431,28 +358,12 @@ def format_target(target: Target) -> str:
 _BOUNDARY_RE = re.compile(r"[\s:：]+")
 # Fast path for a name without spaces or operators, a space, and a plain value (``企业安全检查 50次``,
 # ``制度健全性 健全``). tests/test_grammar.py checks it agrees with the general rules.
-_FAST_UNITS = [u for u in KNOWN_UNITS if not any(c in u for c in "年月日/") and u.isalpha() or u in "%‰"]
-_FAST_UNITS = [u for u in _FAST_UNITS if u not in _PERCENT_WORDS and u != "km"] + ["个月"]
-_FAST_WORDS = [
-    "健全",
-    "完备",
-    "完善",
-    "合理",
-    "达标",
-    "合格",
-    "优良",
-    "良好",
-    "优秀",
-    "是",
-    "否",
-    "有",
-    "无",
-    "及时",
-    "准确",
-    "规范",
-    "稳定",
-    "有效",
+_FAST_UNITS = [
+    u for u in KNOWN_UNITS if (u.isalpha() and not any(c in u for c in "年月日")) or u in ("%", "‰")
 ]
+_FAST_UNITS = [u for u in _FAST_UNITS if u not in _PERCENT_WORDS and u != "km"] + ["个月"]
+_FAST_WORD_TEXT = "健全 完备 完善 合理 达标 合格 优良 良好 优秀 是 否 有 无 及时 准确 规范 稳定 有效"
+_FAST_WORDS = tuple(_FAST_WORD_TEXT.split())
 _FAST_SPLIT_RE = re.compile(
     r"(?P<name>[^\s:：≥≤<>=]*[^\W\d_][^\s:：≥≤<>=]*)[\s:：]+(?P<value>"
     r"(?P<op>≥|≤|>=|<=|>|<|=)?\s*(?P<num>[0-9]+(?:\.[0-9]+)?)\s*"
