@@ -182,6 +182,8 @@ def test_qualitative_expected_drops_trailing_punctuation() -> None:
         ("第三季度末", 2023, date(2023, 9, 30)),
         ("2023年1-12月", None, date(2023, 12, 31)),
         ("≤2023年11月30日", None, date(2023, 11, 30)),
+        ("本年度内", 2023, date(2023, 12, 31)),
+        ("当年完成", 2023, date(2023, 12, 31)),
     ],
 )
 def test_deadlines(raw: str, year: int | None, expected: date) -> None:
@@ -202,6 +204,11 @@ def test_bare_month_is_a_deadline_only_under_time_indicators() -> None:
     assert parse_target("12月", level2="时效指标", year=2023).deadline == date(2023, 12, 31)
     t = parse_target("12月", level2="数量指标", year=2023)
     assert (t.kind, t.value, t.unit) == ("numeric", Decimal(12), "月")
+
+
+def test_bare_year_is_a_deadline_only_under_time_indicators() -> None:
+    assert parse_target("2023年", level2="时效指标").deadline == date(2023, 12, 31)
+    assert parse_target("2023年", level2="数量指标").kind == "numeric"
 
 
 def test_duration_is_numeric() -> None:

@@ -162,7 +162,7 @@ _DEADLINE_RE = re.compile(
     r"(?:(?P<y>\d{4})\s*年(?:度)?)?\s*(?:"
     r"(?:\d{1,2}\s*月?\s*(?:-+|—+|~|～|至|到)\s*)?(?P<m>\d{1,2})\s*月份?\s*(?:(?P<d>\d{1,2})\s*[日号])?"
     r"\s*(?P<mend>底|末|上旬|中旬|下旬)?"
-    r"|(?P<ye>年?(?:底|末|终)|年内|年度内|内)"
+    r"|(?P<ye>年?(?:底|末|终)|年内|年度内|内|本年度?内?|当年内?)"
     r"|(?P<half>上半年|下半年)(?:底|末)?"
     r"|第?(?P<q>[一二三四1-4])\s*季度(?:末|底)?"
     r")\s*(?P<before>之前|以前|前|止|为止)?\s*(?:完成|完工|办结|结束|到位|实施完毕)?"
@@ -170,6 +170,7 @@ _DEADLINE_RE = re.compile(
 _ISO_DATE_RE = re.compile(
     r"(?P<y>\d{4})\s*[-./]\s*(?P<m>\d{1,2})\s*(?:[-./]\s*(?P<d>\d{1,2}))?\s*(?P<before>之前|以前|前)?"
 )  # a day or 前 is required: ``2023.5`` alone is a number
+_YEAR_ONLY_RE = re.compile(r"((?:19|20)\d{2})\s*年度?")
 _QUARTER = {"一": 3, "二": 6, "三": 9, "四": 12, "1": 3, "2": 6, "3": 9, "4": 12}
 
 # --- references and qualitative phrases --------------------------------------------------------
@@ -292,7 +293,7 @@ _NO_YEAR = date.min  # sentinel: a deadline written without a year, and no table
 
 
 def _deadline(s: str, year: int | None, level2: str | None) -> date | None:
-    if "年" not in s and "月" not in s and "季" not in s and not s[:4].isdigit():
+    if "年" not in s and "月" not in s and "季" not in s and not s[:4].isdigit() and "当" not in s:
         return None  # fast path: no date can be written without these
     m = _DEADLINE_RE.fullmatch(s)
     if m is not None:
@@ -325,6 +326,8 @@ def _deadline(s: str, year: int | None, level2: str | None) -> date | None:
             return date(y, 12, 31)
         except ValueError:
             return None
+    if (level2 or "").startswith("时效") and (m := _YEAR_ONLY_RE.fullmatch(s)) is not None:
+        return date(int(m.group(1)), 12, 31)  # ``2023年`` under 时效指标: within that year
     m = _ISO_DATE_RE.fullmatch(s)
     if m is not None and (m.group("d") or m.group("before")):
         y, month = int(m.group("y")), int(m.group("m"))
