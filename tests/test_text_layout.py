@@ -392,6 +392,11 @@ def test_cell_broken_over_lines_is_joined() -> None:
     assert [i.name for i in t.projects[1].indicators] == ["检查"]  # the footnote is not an indicator
 
 
+def test_unicode_line_separator_inside_a_cell_does_not_break_the_row() -> None:
+    t = parse("<p>(一) 数量指标</p>1. 检查 5次\u20282. 培训 2次")
+    assert [i.name for i in t.projects[0].indicators] == ["检查", "培训"]
+
+
 def test_project_with_empty_goal_and_indicator_cells() -> None:
     t = parse_text_table(table_text((1, "项目", "5", "", "")))
     assert t.projects[0].indicators == []

@@ -55,6 +55,7 @@ _CONTINUES_RE = re.compile(
 )
 _YEAR_RE = re.compile(r"((?:19|20)\d{2})\s*年")
 _CONTROL_RE = re.compile("[\x00-\x08\x0e-\x1f\x7f\ufffd]")
+_LINE_BREAK_RE = re.compile(r"\r\n|\r|\n")  # not str.splitlines(): it also splits at \x1c, \u2028 …
 _SHORT_CODE = 2  # codes of at most this many digits are project sequence numbers
 
 
@@ -119,7 +120,7 @@ class _Reader:
     def __init__(self, text: str, source: str) -> None:
         self.where = f"{source} " if source else ""
         refuse_non_text(text, self.where)
-        self.lines = text.lstrip("\ufeff").splitlines()
+        self.lines = _LINE_BREAK_RE.split(text.lstrip("\ufeff"))
         self.cols: dict[str, int] | None = None
         self.width = 0
         self.titles: list[str] = []
