@@ -98,11 +98,13 @@ def _seed(args: argparse.Namespace) -> int:
     from app.core.config import get_settings
     from app.db.models import Project
     from app.db.session import session_scope
+    from app.scoring.policies import ensure_default_policies
 
     _require_migrated()
     settings = get_settings()
     with session_scope() as session:
         ensure_demo_accounts(session=session, settings=settings)  # development mode only
+        ensure_default_policies(session=session)  # central_2020 v1, once
     with session_scope() as session:
         has_projects = session.scalar(select(func.count()).select_from(Project)) > 0
     if args.if_empty and has_projects:

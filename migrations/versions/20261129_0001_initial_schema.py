@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-29 05:16:14.488210
+Create Date: 2026-11-29 05:19:44.827914
 """
 
 from collections.abc import Sequence
@@ -287,7 +287,7 @@ def upgrade() -> None:
             "uq_score_snapshot_latest",
             ["project_id"],
             unique=True,
-            sqlite_where=sa.text("is_latest"),
+            sqlite_where=sa.text("is_latest = 1"),
             postgresql_where=sa.text("is_latest"),
         )
 
@@ -392,7 +392,7 @@ def downgrade() -> None:
     with op.batch_alter_table("score_snapshot", schema=None) as batch_op:
         batch_op.drop_index(
             "uq_score_snapshot_latest",
-            sqlite_where=sa.text("is_latest"),
+            sqlite_where=sa.text("is_latest = 1"),
             postgresql_where=sa.text("is_latest"),
         )
         batch_op.drop_index("ix_score_snapshot_project_computed")

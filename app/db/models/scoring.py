@@ -75,7 +75,7 @@ class ScoreSnapshot(Base):
             "uq_score_snapshot_latest",
             "project_id",
             unique=True,
-            sqlite_where=text("is_latest"),
+            sqlite_where=text("is_latest = 1"),  # as SQLAlchemy renders the filter
             postgresql_where=text("is_latest"),
         ),
     )
@@ -85,9 +85,10 @@ class ScoreSnapshot(Base):
     is_latest: Mapped[bool] = mapped_column(Boolean, default=True)
     policy_name: Mapped[str] = mapped_column(String(64))
     policy_version: Mapped[int] = mapped_column(Integer)
-    inputs: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # Deferred: summaries load snapshots for their flat columns without these documents.
+    inputs: Mapped[dict[str, Any]] = mapped_column(JSON, deferred=True)
     inputs_hash: Mapped[str] = mapped_column(String(64))
-    result: Mapped[dict[str, Any]] = mapped_column(JSON)
+    result: Mapped[dict[str, Any]] = mapped_column(JSON, deferred=True)
     computed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     actor_name: Mapped[str] = mapped_column(String(100))
     reason: Mapped[str] = mapped_column(String(32))  # save | submit | approve | rescore …
