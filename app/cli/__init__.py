@@ -14,6 +14,7 @@ COMMAND_MODULES = (
     "app.cli.db_cmd",
     "app.cli.import_cmd",
     "app.cli.parse_cmd",
+    "app.cli.policy_cmd",
     "app.cli.score_cmd",
     "app.cli.user_cmd",
 )
