@@ -1,0 +1,307 @@
+"""Score summaries (``GET /api/v1/summaries``): one row per project from the latest score snapshot.
+
+Rows come from ``ScoreSnapshot``'s flat columns (``is_latest``), so a year of 40,000 projects is one
+indexed query, never 40,000 scorings. A project without any snapshot yet (nothing saved since
+import) is scored live, alone — the only place the engine runs here.
+
+Filters: year, unit (the unit, units whose code starts with it and every unit below it), status,
+grade; always restricted to what the caller may read (``readable_projects``). Ordering is stable:
+year, unit code, sequence number, id. ``group=unit`` adds per-unit aggregates: counts per status,
+amount, and over the submitted and approved projects (``COUNTED``) the average score weighted by
+amount (``amount_wan``; 1 each where no amount) and the grade counts.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from sqlalchemy import Select, and_, false, func, or_, select
+from sqlalchemy.orm import Session, aliased, selectinload
+
+from app.accounts.scoping import readable_projects
+from app.db.models import Indicator, Project, Unit
+from app.db.models.accounts import User
+from app.db.models.scoring import ScoreSnapshot
+from app.scoring.engine import ProjectScore, ScoringError
+from app.scoring.policy import LEVEL1_KEYS, LEVEL1_NAMES
+from app.submissions.status import STATUS_LABELS
+
+STATUSES = ("draft", "submitted", "returned", "approved")
+GRADES = ("优", "良", "中", "差")
+# Averages and grade counts cover the projects a unit stands behind: submitted or approved (a
+# draft or a returned project is still being worked on).
+COUNTED = frozenset({"submitted", "approved"})
+Q2 = Decimal("0.01")
+
+
+@dataclass(frozen=True)
+class SummaryFilter:
+    year: int | None = None
+    unit: str | None = None
+    status: str | None = None
+    grade: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"year": self.year, "unit": self.unit, "status": self.status, "grade": self.grade}
+
+
+@dataclass
+class SummaryRow:
+    project_id: int
+    year: int
+    unit_code: str
+    unit_name: str
+    seq: int
+    project: str
+    amount_wan: Decimal | None
+    full_year_wan: Decimal | None
+    executed_wan: Decimal | None
+    budget_rate: Decimal | None
+    budget_score: Decimal | None
+    level1: dict[str, Decimal | None]  # 产出指标 … → score (None: not scored or no such group)
+    total: Decimal | None
+    grade: str | None
+    status: str
+    policy_name: str | None
+    policy_version: int | None
+    computed_at: datetime | None
+    from_snapshot: bool
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "project_id": self.project_id,
+            "year": self.year,
+            "unit_code": self.unit_code,
+            "unit": self.unit_name,
+            "seq": self.seq,
+            "project": self.project,
+            "amount_wan": _s(self.amount_wan),
+            "full_year_wan": _s(self.full_year_wan),
+            "executed_wan": _s(self.executed_wan),
+            "budget_rate": _s(self.budget_rate),
+            "budget_score": _s(self.budget_score),
+            "level1": {k: _s(v) for k, v in self.level1.items()},
+            "total": _s(self.total),
+            "grade": self.grade,
+            "status": self.status,
+            "status_label": STATUS_LABELS.get(self.status, self.status),
+            "policy": {"name": self.policy_name, "version": self.policy_version}
+            if self.policy_name
+            else None,
+            "computed_at": self.computed_at.isoformat() if self.computed_at else None,
+        }
+
+
+@dataclass
+class UnitAggregate:
+    unit_code: str
+    unit_name: str
+    projects: int = 0
+    amount_wan: Decimal = field(default_factory=lambda: Decimal("0.00"))
+    statuses: dict[str, int] = field(default_factory=lambda: dict.fromkeys(STATUSES, 0))
+    scored: int = 0
+    average: Decimal | None = None  # amount-weighted average total
+    grades: dict[str, int] = field(default_factory=lambda: dict.fromkeys(GRADES, 0))
+    _weighted: Decimal = Decimal(0)
+    _weights: Decimal = Decimal(0)
+
+    def add(self, row: SummaryRow) -> None:
+        self.projects += 1
+        self.amount_wan += row.amount_wan or 0
+        self.statuses[row.status] = self.statuses.get(row.status, 0) + 1
+        if row.total is not None and row.status in COUNTED:
+            self.scored += 1
+            weight = row.amount_wan if row.amount_wan and row.amount_wan > 0 else Decimal(1)
+            self._weighted += row.total * weight
+            self._weights += weight
+            self.average = (self._weighted / self._weights).quantize(Q2, ROUND_HALF_UP)
+        if row.grade in self.grades and row.status in COUNTED:
+            self.grades[row.grade] += 1
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "unit_code": self.unit_code,
+            "unit": self.unit_name,
+            "projects": self.projects,
+            "amount_wan": str(self.amount_wan),
+            "statuses": dict(self.statuses),
+            "scored": self.scored,
+            "average_total": _s(self.average),
+            "grades": dict(self.grades),
+        }
+
+
+def aggregate_by_unit(rows: Sequence[SummaryRow]) -> list[UnitAggregate]:
+    out: dict[str, UnitAggregate] = {}
+    for row in rows:
+        agg = out.get(row.unit_code)
+        if agg is None:
+            agg = out[row.unit_code] = UnitAggregate(row.unit_code, row.unit_name)
+        agg.add(row)
+    return [out[k] for k in sorted(out)]
+
+
+# ---------------------------------------------------------------------------------------------
+# Query
+
+
+def unit_ids_under(code: str) -> Select[tuple[int]]:
+    """Ids of the unit ``code``, of units whose code starts with it, and of every unit below them."""
+    roots = select(Unit.id).where(or_(Unit.code == code, Unit.code.startswith(code, autoescape=True)))
+    tree = roots.cte("summary_unit", recursive=True)
+    tree = tree.union(select(Unit.id).where(Unit.parent_id == tree.c.id))
+    return select(tree.c.id)
+
+
+def _statement(filters: SummaryFilter, user: User | None):
+    snap = aliased(ScoreSnapshot)
+    stmt = (
+        select(
+            Project.id,
+            Project.year,
+            Unit.code,
+            Unit.name,
+            Project.seq,
+            Project.name,
+            Project.amount_wan,
+            Project.full_year_budget_wan,
+            Project.executed_wan,
+            snap.budget_rate,
+            snap.budget_score,
+            snap.output_score,
+            snap.cost_score,
+            snap.benefit_score,
+            snap.satisfaction_score,
+            snap.total,
+            snap.grade,
+            Project.status,
+            snap.policy_name,
+            snap.policy_version,
+            snap.computed_at,
+            snap.id,
+        )  # fmt: skip
+        .join(Unit, Project.unit_id == Unit.id)
+        .outerjoin(snap, and_(snap.project_id == Project.id, snap.is_latest.is_(True)))
+    )
+    stmt = readable_projects(stmt, user)
+    if filters.year is not None:
+        stmt = stmt.where(Project.year == filters.year)
+    if filters.unit:
+        stmt = stmt.where(Project.unit_id.in_(unit_ids_under(filters.unit)))
+    if filters.status:
+        stmt = stmt.where(Project.status == filters.status if filters.status in STATUSES else false())
+    if filters.grade:
+        # Projects without a snapshot are scored live below and filtered afterwards.
+        stmt = stmt.where(or_(snap.grade == filters.grade, snap.id.is_(None)))
+    return stmt, snap
+
+
+ORDER = (Project.year, Unit.code, Project.seq, Project.id)
+
+
+def _row(values: Sequence[Any]) -> SummaryRow:
+    (pid, year, code, uname, seq, name, amount, fy, ex, rate, bscore, out, cost, ben, sat, total, grade, status,
+     pname, pversion, at, _snap_id) = values  # fmt: skip
+    scores = dict(zip(LEVEL1_KEYS, (out, cost, ben, sat), strict=True))
+    # 成本指标 is its own level 1 only under some templates: shown when it has a score.
+    level1 = {LEVEL1_NAMES[k]: scores[k] for k in LEVEL1_KEYS if k != "cost" or scores[k] is not None}
+    return SummaryRow(pid, year, code, uname, seq, name, amount, fy, ex, rate, bscore, level1, total, grade,
+                      status, pname, pversion, at, True)  # fmt: skip
+
+
+def _live_rows(session: Session, ids: list[int]) -> dict[int, SummaryRow]:
+    """Score the projects that have no snapshot yet (live, one by one)."""
+    from app.scoring.service import compute_project_score
+
+    out: dict[int, SummaryRow] = {}
+    projects = session.scalars(
+        select(Project)
+        .where(Project.id.in_(ids))
+        .options(selectinload(Project.unit), selectinload(Project.indicators).selectinload(Indicator.actual))
+    )
+    for p in projects:
+        try:
+            score: ProjectScore | None = compute_project_score(session=session, project=p)
+        except ScoringError:
+            score = None
+        level1 = {name: None for name in (LEVEL1_NAMES[k] for k in LEVEL1_KEYS) if name != "成本指标"}
+        if score is not None:
+            level1.update({k: v.score for k, v in score.level1.items()})
+        budget = score.budget if score else None
+        out[p.id] = SummaryRow(
+            p.id, p.year, p.unit.code, p.unit.name, p.seq, p.name, p.amount_wan, p.full_year_budget_wan,
+            p.executed_wan, budget.rate if budget else None, budget.score if budget else None, level1,
+            score.total if score else None, score.grade if score else None, p.status,
+            score.policy.name if score else None, score.policy.version if score else None, None, False,
+        )  # fmt: skip
+    return out
+
+
+@dataclass
+class SummaryPage:
+    rows: list[SummaryRow]
+    count: int  # all rows matching the filters
+    offset: int
+    limit: int | None
+    all_rows: list[SummaryRow] | None = None  # every matching row, when aggregates were asked for
+
+
+def query_summaries(
+    *,
+    session: Session,
+    user: User | None,
+    filters: SummaryFilter,
+    offset: int = 0,
+    limit: int | None = None,
+    with_all: bool = False,
+) -> SummaryPage:
+    """The page ``offset:offset+limit`` of the matching rows (``limit`` None: all), and their count.
+
+    Fast path (every matching project has a snapshot): COUNT and LIMIT/OFFSET in SQL. Otherwise
+    the matching rows are read, the missing ones scored live, filtered by grade and sliced.
+    """
+    stmt, snap = _statement(filters, user)
+    missing_ids = list(session.scalars(stmt.with_only_columns(Project.id).where(snap.id.is_(None))))
+    if not missing_ids and not with_all:
+        count = session.scalar(stmt.with_only_columns(func.count()).order_by(None)) or 0
+        page = stmt.order_by(*ORDER).offset(offset)
+        if limit is not None:
+            page = page.limit(limit)
+        return SummaryPage([_row(v) for v in session.execute(page)], count, offset, limit)
+    live = _live_rows(session, missing_ids) if missing_ids else {}
+    rows: list[SummaryRow] = []
+    for values in session.execute(stmt.order_by(*ORDER)):
+        row = live.get(values[0]) if values[21] is None else _row(values)
+        if row is None:
+            continue
+        if filters.grade and row.grade != filters.grade:
+            continue
+        rows.append(row)
+    end = None if limit is None else offset + limit
+    return SummaryPage(rows[offset:end], len(rows), offset, limit, rows if with_all else None)
+
+
+def etag_of(*parts: Any) -> str:
+    """A strong ETag over the canonical JSON of what the response is made of."""
+    text = json.dumps(parts, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    return '"' + hashlib.sha256(text.encode()).hexdigest()[:32] + '"'
+
+
+def etag_matches(header: str | None, etag: str) -> bool:
+    """``If-None-Match`` (a list, ``*``, weak validators compared weakly)."""
+    if not header:
+        return False
+    if header.strip() == "*":
+        return True
+    wanted = etag.removeprefix("W/")
+    return any(tag.strip().removeprefix("W/") == wanted for tag in header.split(","))
+
+
+def _s(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)

@@ -1,0 +1,1 @@
+"""Finance review: the queue of submitted projects, decisions (approve / return), reviewer adjustments."""
