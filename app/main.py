@@ -32,4 +32,14 @@ def create_app() -> FastAPI:
     app.include_router(accounts_web.router)
     app.include_router(accounts_api.router)
     app.include_router(web_router.router)
+
+    from app.reports import api as reports_api
+    from app.reports import web as reports_web
+    from app.review import api as review_api
+    from app.review import web as review_web
+
+    app.include_router(review_api.router)
+    app.include_router(reports_api.router)
+    app.include_router(review_web.router)
+    app.include_router(reports_web.router)
     return app

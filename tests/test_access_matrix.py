@@ -52,15 +52,36 @@ MATRIX: list[tuple[str, str, str, tuple[int, int, int, int, int, int]]] = [
     # target pages (issue 2)
     ("GET",  "/",                                  "/",                                   (303, 200, 200, 200, 200, 303)),
     ("GET",  "/projects/{project_id}",             "/projects/{own_project}",             (303, 200, 404, 200, 200, 303)),
+    # review and reports (issue 6); {own_project} is a draft, so a decision on it is a 409
+    ("GET",  "/finance",                           "/finance",                            (303, 403, 403, 200, 200, 303)),
+    ("GET",  "/review",                            "/review",                             (303, 403, 403, 200, 200, 303)),
+    ("GET",  "/review/{project_id}",               "/review/{own_project}",               (303, 403, 403, 200, 200, 303)),
+    ("POST", "/review/{project_id}/decision",      "/review/{own_project}/decision",      (303, 403, 403, 409, 403, 303)),
+    ("POST", "/review/{project_id}/adjust",        "/review/{own_project}/adjust",        (303, 403, 403, 409, 403, 303)),
+    ("POST", "/review/{project_id}/reopen",        "/review/{own_project}/reopen",        (303, 403, 403, 403, 409, 303)),
+    ("GET",  "/projects/{project_id}/report",      "/projects/{own_project}/report",      (303, 200, 404, 200, 200, 303)),
+    ("GET",  "/projects/{project_id}/years",       "/projects/{own_project}/years",       (303, 200, 404, 200, 200, 303)),
+    ("POST", "/api/v1/projects/{project_id}/review", "/api/v1/projects/{own_project}/review", (401, 403, 403, 409, 403, 403)),
+    ("POST", "/api/v1/projects/{project_id}/reopen", "/api/v1/projects/{own_project}/reopen", (401, 403, 403, 403, 409, 403)),
+    ("GET",  "/api/v1/projects/{project_id}/history", "/api/v1/projects/{own_project}/history", (401, 200, 404, 200, 200, 200)),
+    ("GET",  "/api/v1/summaries",                  "/api/v1/summaries?year=2023&format=csv", (401, 200, 200, 200, 200, 200)),
+    ("GET",  "/api/v1/projects/{project_id}/report.xlsx", "/api/v1/projects/{own_project}/report.xlsx", (401, 200, 404, 200, 200, 200)),
+    ("GET",  "/api/v1/units/{unit_code}/report.xlsx", "/api/v1/units/309001/report.xlsx", (401, 200, 404, 200, 200, 200)),
 ]
 # fmt: on
 
 BODIES: dict[tuple[str, str], dict[str, str]] = {
+    ("POST", "/review/{project_id}/decision"): {"decision": "return", "comment": "请补充佐证材料"},
+    ("POST", "/review/{project_id}/adjust"): {"indicator_id": "1", "kind": "score", "value": "1", "reason": "复核"},
+    ("POST", "/review/{project_id}/reopen"): {"comment": "单位申请更正"},
     ("POST", "/login"): {"username": "nobody", "password": "wrong-password"},
     ("POST", "/api/v1/token"): {"username": "nobody", "password": "wrong-password"},
 }
 
-JSON_BODIES: dict[tuple[str, str], dict] = {}
+JSON_BODIES: dict[tuple[str, str], dict] = {
+    ("POST", "/api/v1/projects/{project_id}/review"): {"decision": "approve", "comment": "同意"},
+    ("POST", "/api/v1/projects/{project_id}/reopen"): {"comment": "单位申请更正"},
+}
 
 KNOWN_GAPS: dict[tuple[str, str, str], str] = {}
 
