@@ -46,7 +46,7 @@ def test_score_adjustment_keeps_the_computed_score_and_changes_the_total(db, set
         },
     )
     assert missing.status_code == 422 and "请填写调整理由" in missing.text
-    assert f'id="score-{ind.id}-reason"' in missing.text and "field-error" in missing.text
+    assert 'id="adj-reason-error"' in missing.text and f'<option value="{ind.id}" selected>' in missing.text
     too_big = web.post(
         url,
         data={
@@ -113,7 +113,7 @@ def test_target_adjustment_is_shown_beside_the_original(db, setup):
             "csrf_token": csrf(web),
         },
     )
-    assert bad.status_code == 422 and f'id="target-{ind.id}-value"' in bad.text
+    assert bad.status_code == 422 and 'id="adj-value-error"' in bad.text and "无法识别指标值" in bad.text
 
     cleared = web.post(
         f"/review/{project.id}/adjust",

@@ -18,13 +18,15 @@ FONT = 'font-family="Noto Sans CJK SC, Microsoft YaHei, sans-serif"'
 @dataclass(frozen=True)
 class Bar:
     label: str
-    value: Decimal | int
+    value: Decimal | int | None  # None: no bar, ``note`` says why
     colour: str = "#9b1c1c"
     note: str = ""  # shown after the value (e.g. "（12 个项目）")
     title: str = ""  # tooltip
 
 
-def _num(value: Decimal | int) -> str:
+def _num(value: Decimal | int | None) -> str:
+    if value is None:
+        return "—"
     if isinstance(value, int):
         return str(value)
     return f"{value:.2f}"
@@ -101,12 +103,17 @@ def bar_chart(
         parts.append(f'<text x="{label_w}" y="{top + 16}" fill="#7b8794">暂无已评分的项目</text>')
     for i, bar in enumerate(bars):
         y = top + i * row_h
-        w = plot_w * min(float(bar.value), scale) / scale
         label = bar.label if len(bar.label) <= 16 else bar.label[:15] + "…"
-        tip = escape(bar.title or f"{bar.label}：{_num(bar.value)}{unit}")
         parts.append(
             f'<text x="{label_w - 8}" y="{y + 16}" text-anchor="end" fill="#1f2933">{escape(label)}'
             f"<title>{escape(bar.label)}</title></text>"
+        )
+        if bar.value is None:
+            parts.append(f'<text x="{label_w + 6}" y="{y + 16}" fill="#7b8794">{escape(bar.note)}</text>')
+            continue
+        w = plot_w * min(float(bar.value), scale) / scale
+        tip = escape(bar.title or f"{bar.label}：{_num(bar.value)}{unit}")
+        parts.append(
             f'<rect x="{label_w}" y="{y + 4}" width="{w:.1f}" height="{row_h - 8}" fill="{bar.colour}">'
             f"<title>{tip}</title></rect>"
             f'<text x="{label_w + w + 6:.1f}" y="{y + 16}" fill="#1f2933">{_num(bar.value)}{escape(unit)}'

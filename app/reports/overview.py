@@ -154,8 +154,9 @@ def units_chart(units: list[UnitAggregate]) -> str:
             note=f"（{u.scored}/{u.projects} 个项目）",
             title=f"{u.unit_name}：平均 {u.average} 分，已评分 {u.scored} / {u.projects} 个项目",
         )
-        for u in units
         if u.average is not None
+        else charts.Bar(u.unit_name, None, note=f"尚无已提交的评分（{u.projects} 个项目）")
+        for u in units
     ]
     return charts.bar_chart(bars, title="各单位平均分（按金额加权）", lines=(60, 80, 90))
 

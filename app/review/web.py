@@ -103,7 +103,7 @@ def _field_errors(exc: AppError, default: str) -> dict[str, str]:
     out: dict[str, str] = {}
     for item in exc.items():
         key = str(item.loc[-1]) if item.loc else default
-        key = {"score": "value", "raw": "value"}.get(key, key)
+        key = {"score": "value", "raw": "value", "indicator_id": "indicator", "kind": "value"}.get(key, key)
         out.setdefault(key, item.msg)
     return out
 
@@ -172,9 +172,13 @@ def review_adjust(
     except AppError as exc:
         if exc.status_code != 422:
             raise
-        prefix = f"{kind}-{indicator_id}"
-        errors = {f"{prefix}-{k}": v for k, v in _field_errors(exc, "value").items()}
-        values = {f"{prefix}-value": value, f"{prefix}-reason": reason, "open": prefix}
+        errors = {f"adj-{k}": v for k, v in _field_errors(exc, "value").items()}
+        values = {
+            "adj-indicator": str(indicator_id),
+            "adj-kind": kind,
+            "adj-value": value,
+            "adj-reason": reason,
+        }
         return _page(request, session, user, project_id, errors=errors, values=values, status_code=422)
     return RedirectResponse(f"/review/{project.id}?done=adjusted#ind-{indicator_id}", status_code=303)
 
