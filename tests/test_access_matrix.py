@@ -28,6 +28,8 @@ from fastapi import routing
 from fastapi.testclient import TestClient
 
 from app.accounts import security, service
+from app.scoring.policy import CENTRAL_2020
+from app.scoring.web import form_data
 from tests.accounts_support import csrf, logged_in, login_form_token, make_world
 
 ROLES = ("anonymous", "dept", "other_dept", "finance", "admin", "read_token")
@@ -52,6 +54,12 @@ MATRIX: list[tuple[str, str, str, tuple[int, int, int, int, int, int]]] = [
     # target pages (issue 2)
     ("GET",  "/",                                  "/",                                   (303, 200, 200, 200, 200, 303)),
     ("GET",  "/projects/{project_id}",             "/projects/{own_project}",             (303, 200, 404, 200, 200, 303)),
+    # scoring policies (issue 3): admin only
+    ("GET",  "/admin/policies",                    "/admin/policies",                     (303, 403, 403, 403, 200, 303)),
+    ("POST", "/admin/policies",                    "/admin/policies",                     (303, 403, 403, 403, 303, 303)),
+    ("GET",  "/admin/policies/{name}",             "/admin/policies/central_2020",        (303, 403, 403, 403, 200, 303)),
+    ("POST", "/admin/policies/{name}",             "/admin/policies/central_2020",        (303, 403, 403, 403, 303, 303)),
+    ("POST", "/admin/policy-years",                "/admin/policy-years",                 (303, 403, 403, 403, 303, 303)),
     # review and reports (issue 6); {own_project} is a draft, so a decision on it is a 409
     ("GET",  "/finance",                           "/finance",                            (303, 403, 403, 200, 200, 303)),
     ("GET",  "/review",                            "/review",                             (303, 403, 403, 200, 200, 303)),
@@ -71,6 +79,12 @@ MATRIX: list[tuple[str, str, str, tuple[int, int, int, int, int, int]]] = [
 # fmt: on
 
 BODIES: dict[tuple[str, str], dict[str, str]] = {
+    ("POST", "/admin/policies"): {"name": "matrix_policy", "based_on": "central_2020"},
+    ("POST", "/admin/policies/{name}"): {
+        **form_data(CENTRAL_2020.settings.model_dump(mode="json")),
+        "rounding.places": "1",
+    },
+    ("POST", "/admin/policy-years"): {"year": "2023", "name": "central_2020"},
     ("POST", "/review/{project_id}/decision"): {"decision": "return", "comment": "请补充佐证材料"},
     ("POST", "/review/{project_id}/adjust"): {"indicator_id": "1", "kind": "score", "value": "1", "reason": "复核"},
     ("POST", "/review/{project_id}/reopen"): {"comment": "单位申请更正"},
