@@ -50,3 +50,10 @@ clean:
 # The suite against a throwaway PostgreSQL cluster (as .ci/run does).
 test-pg: install
 	bash -c 'source .ci/postgres.sh && pg_start && trap pg_stop EXIT && TEST_DATABASE_URL=$$PG_URL $(BIN)/python -m pytest $(PYTEST_ARGS)'
+
+# Screenshots of the finance overview, a review page and the printed 自评表 (headless Chromium,
+# demo data in a throwaway database) → screenshots/*.png (+ report-print.pdf).
+screenshots: install
+	mkdir -p screenshots
+	SCREENSHOT_DIR=$(CURDIR)/screenshots $(BIN)/python -m pytest tests/test_reports_browser.py -q
+	@ls -1 screenshots
