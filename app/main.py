@@ -28,12 +28,16 @@ def create_app() -> FastAPI:
     from app.accounts import api as accounts_api
     from app.accounts import web as accounts_web
     from app.scoring import web as scoring_web
+    from app.submissions import api as submissions_api
+    from app.submissions import web as submissions_web
     from app.web import router as web_router
 
     app.include_router(accounts_web.router)
     app.include_router(accounts_api.router)
     app.include_router(web_router.router)
     app.include_router(scoring_web.router)
+    app.include_router(submissions_api.router)
+    app.include_router(submissions_web.router)
 
     from app.reports import api as reports_api
     from app.reports import web as reports_web

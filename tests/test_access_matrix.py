@@ -75,6 +75,23 @@ MATRIX: list[tuple[str, str, str, tuple[int, int, int, int, int, int]]] = [
     ("GET",  "/api/v1/summaries",                  "/api/v1/summaries?year=2023&format=csv", (401, 200, 200, 200, 200, 200)),
     ("GET",  "/api/v1/projects/{project_id}/report.xlsx", "/api/v1/projects/{own_project}/report.xlsx", (401, 200, 404, 200, 200, 200)),
     ("GET",  "/api/v1/units/{unit_code}/report.xlsx", "/api/v1/units/309001/report.xlsx", (401, 200, 404, 200, 200, 200)),
+    # entry (issue 5): departments write their own units' projects; finance/admin read only.
+    # The {own_project} form post carries only the version (a save without changes: redirect);
+    # its submission is incomplete (422); an upload without a file is 422, a confirmation
+    # without a valid file 409.
+    ("GET",  "/entry",                             "/entry",                              (303, 200, 200, 200, 200, 303)),
+    ("GET",  "/entry/projects/{project_id}",       "/entry/projects/{own_project}",       (303, 200, 404, 200, 200, 303)),
+    ("POST", "/entry/projects/{project_id}",       "/entry/projects/{own_project}",       (303, 303, 404, 403, 403, 303)),
+    ("POST", "/entry/projects/{project_id}/submit", "/entry/projects/{own_project}/submit", (303, 422, 404, 403, 403, 303)),
+    ("GET",  "/entry/projects/{project_id}/workbook.xlsx", "/entry/projects/{own_project}/workbook.xlsx", (303, 200, 404, 200, 200, 303)),
+    ("GET",  "/entry/workbook.xlsx",               "/entry/workbook.xlsx",                (303, 200, 200, 200, 200, 303)),
+    ("POST", "/entry/upload",                      "/entry/upload",                       (303, 422, 422, 403, 403, 303)),
+    ("POST", "/entry/upload/confirm",              "/entry/upload/confirm",               (303, 409, 409, 403, 403, 303)),
+    ("GET",  "/api/v1/projects",                   "/api/v1/projects",                    (401, 200, 200, 200, 200, 200)),
+    ("GET",  "/api/v1/projects/{project_id}",      "/api/v1/projects/{own_project}",      (401, 200, 404, 200, 200, 200)),
+    ("PUT",  "/api/v1/projects/{project_id}/actuals", "/api/v1/projects/{own_project}/actuals", (401, 200, 404, 403, 403, 403)),
+    ("POST", "/api/v1/projects/{project_id}/submit", "/api/v1/projects/{own_project}/submit", (401, 422, 404, 403, 403, 403)),
+    ("GET",  "/api/v1/projects/{project_id}/score", "/api/v1/projects/{own_project}/score", (401, 200, 404, 200, 200, 200)),
 ]
 # fmt: on
 
@@ -88,6 +105,8 @@ BODIES: dict[tuple[str, str], dict[str, str]] = {
     ("POST", "/review/{project_id}/decision"): {"decision": "return", "comment": "请补充佐证材料"},
     ("POST", "/review/{project_id}/adjust"): {"indicator_id": "1", "kind": "score", "value": "1", "reason": "复核"},
     ("POST", "/review/{project_id}/reopen"): {"comment": "单位申请更正"},
+    ("POST", "/entry/projects/{project_id}"): {"version": "1"},
+    ("POST", "/entry/projects/{project_id}/submit"): {"version": "1"},
     ("POST", "/login"): {"username": "nobody", "password": "wrong-password"},
     ("POST", "/api/v1/token"): {"username": "nobody", "password": "wrong-password"},
 }
@@ -95,6 +114,10 @@ BODIES: dict[tuple[str, str], dict[str, str]] = {
 JSON_BODIES: dict[tuple[str, str], dict] = {
     ("POST", "/api/v1/projects/{project_id}/review"): {"decision": "approve", "comment": "同意"},
     ("POST", "/api/v1/projects/{project_id}/reopen"): {"comment": "单位申请更正"},
+    ("PUT", "/api/v1/projects/{project_id}/actuals"): {
+        "version": 1,
+        "actuals": [{"indicator_id": "{own_indicator}", "actual": "52"}],
+    },
 }
 
 KNOWN_GAPS: dict[tuple[str, str, str], str] = {}

@@ -1,0 +1,153 @@
+"""Read side of entry: a caller's projects with their status, progress and live score.
+
+Every statement goes through ``readable_projects`` (app/accounts/scoping.py), so a department
+sees only its units and a project outside them is simply not there.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Select, exists, func, select
+from sqlalchemy.orm import Session, selectinload
+
+from app.accounts.scoping import readable_projects
+from app.core.errors import Unprocessable
+from app.db.models import Indicator, IndicatorActual, Project, ProjectStatusEvent, Unit
+from app.db.models.accounts import User
+from app.submissions.entries import is_filled
+from app.submissions.service import ScoreView, score_of
+from app.submissions.status import STATUS_LABELS, display_status
+
+ENTRY_OPTIONS: tuple[Any, ...] = (
+    selectinload(Project.unit),
+    selectinload(Project.indicators).selectinload(Indicator.actual),
+)
+STATUS_FILTERS = ("not_started", "draft", "submitted", "returned", "approved")
+
+
+@dataclass(slots=True)
+class ProjectRow:
+    """One project as the department home and the API list show it."""
+
+    project: Project
+    status: str  # display status: not_started | draft | submitted | returned | approved
+    filled: int
+    total: int
+    view: ScoreView
+    return_comment: str | None = None
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS[self.status]
+
+
+def has_entries(project: Project) -> bool:
+    """Anything entered yet (an actual, a budget figure, the goal box) — 未填报 otherwise."""
+    if any(
+        getattr(project, c) is not None
+        for c in ("full_year_budget_wan", "executed_wan", "goal_actual", "budget_reason")
+    ):
+        return True
+    return any(ind.actual is not None for ind in project.indicators)
+
+
+def _not_started():
+    no_actual = ~exists(
+        select(IndicatorActual.indicator_id)
+        .join(Indicator, Indicator.id == IndicatorActual.indicator_id)
+        .where(Indicator.project_id == Project.id)
+    )
+    return (
+        (Project.status == "draft")
+        & Project.full_year_budget_wan.is_(None)
+        & Project.executed_wan.is_(None)
+        & Project.goal_actual.is_(None)
+        & Project.budget_reason.is_(None)
+        & no_actual
+    )
+
+
+def entry_statement(
+    *, user: User, year: int | None = None, unit_code: str | None = None, status: str | None = None
+) -> Select[tuple[Project]]:
+    """The caller's projects, ordered as published (year, unit code, sequence number)."""
+    stmt = select(Project).join(Project.unit)
+    if year is not None:
+        stmt = stmt.where(Project.year == year)
+    if unit_code:
+        stmt = stmt.where(Unit.code.startswith(unit_code, autoescape=True))
+    if status:
+        if status not in STATUS_FILTERS:
+            raise Unprocessable(
+                f"状态应为 {'、'.join(STATUS_FILTERS)} 之一，收到“{status}”",
+                code="invalid_status",
+                loc=("status",),
+            )
+        stmt = stmt.where(_not_started() if status == "not_started" else Project.status == status)
+    return readable_projects(stmt, user).order_by(Project.year.desc(), Unit.code, Project.seq, Project.id)
+
+
+def entry_years(*, session: Session, user: User) -> list[int]:
+    stmt = readable_projects(select(Project.year).distinct(), user).order_by(Project.year.desc())
+    return list(session.scalars(stmt))
+
+
+def count(*, session: Session, stmt: Select[Any]) -> int:
+    return session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+
+
+def return_comments(*, session: Session, project_ids: list[int]) -> dict[int, str | None]:
+    """The newest 退回 comment of each project (finance's reason for returning it)."""
+    if not project_ids:
+        return {}
+    rows = session.execute(
+        select(ProjectStatusEvent.project_id, ProjectStatusEvent.comment)
+        .where(ProjectStatusEvent.project_id.in_(project_ids), ProjectStatusEvent.to_status == "returned")
+        .order_by(ProjectStatusEvent.at, ProjectStatusEvent.id)
+    )
+    return {project_id: comment for project_id, comment in rows}
+
+
+def history(*, session: Session, project_id: int) -> list[ProjectStatusEvent]:
+    return list(
+        session.scalars(
+            select(ProjectStatusEvent)
+            .where(ProjectStatusEvent.project_id == project_id)
+            .order_by(ProjectStatusEvent.at, ProjectStatusEvent.id)
+        )
+    )
+
+
+def project_row(*, session: Session, project: Project, comment: str | None = None) -> ProjectRow:
+    indicators = project.indicators
+    return ProjectRow(
+        project=project,
+        status=display_status(project, has_actuals=has_entries(project)),
+        filled=sum(1 for ind in indicators if is_filled(ind)),
+        total=len(indicators),
+        view=score_of(session=session, project=project),
+        return_comment=comment if project.status == "returned" else None,
+    )
+
+
+def list_projects(
+    *,
+    session: Session,
+    user: User,
+    year: int | None = None,
+    unit_code: str | None = None,
+    status: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> tuple[list[ProjectRow], int]:
+    """A page of the caller's projects with progress and live scores, and the total count."""
+    stmt = entry_statement(user=user, year=year, unit_code=unit_code, status=status)
+    total = count(session=session, stmt=stmt)
+    projects = list(session.scalars(stmt.options(*ENTRY_OPTIONS).limit(limit).offset(offset)))
+    comments = return_comments(
+        session=session, project_ids=[p.id for p in projects if p.status == "returned"]
+    )
+    rows = [project_row(session=session, project=p, comment=comments.get(p.id)) for p in projects]
+    return rows, total

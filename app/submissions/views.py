@@ -1,0 +1,178 @@
+"""View models of the 自评表 entry form: what each row shows, from stored or just-typed values."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from app.accounts.scoping import can_write_project
+from app.db.models import Indicator, Project
+from app.db.models.accounts import User
+from app.scoring.actuals import GRADE_LABELS
+from app.scoring.engine import BudgetScore, IndicatorScore
+from app.submissions import entries as E
+from app.submissions import queries
+from app.submissions.service import FieldChange, Missing, ScoreView, score_of
+from app.submissions.status import EDITABLE, STATUS_LABELS
+from app.targets.queries import group_indicators
+from app.targets.types import decimal_str
+
+GRADE_CHOICES = list(GRADE_LABELS.items())
+OPERATORS = {">=": "≥", "<=": "≤", ">": "＞", "<": "＜", "=": "＝"}
+DIRECTION_HINTS = {
+    "positive": "正向：越高越好",
+    "reverse": "反向：越低越好",
+    "zero_target": "目标为 0",
+    "qualitative": "定性：选择评价等级",
+    "deadline": "时效：填写完成日期",
+    "reference": "参照：填写基数和实际值",
+    "unparsed": "指标值未能识别：选择评价等级",
+}
+
+
+@dataclass(slots=True)
+class RowView:
+    """One indicator row of the form."""
+
+    ind: Indicator
+    kind: str
+    entry: E.ActualEntry
+    score: IndicatorScore | None
+    errors: dict[str, str] = field(default_factory=dict)  # prefix (a, b, g, s, d, nr, r) → message
+    conflicts: dict[str, str] = field(default_factory=dict)  # prefix → the stored value shown
+    missing: dict[str, str] = field(default_factory=dict)  # prefix → what submission still needs
+
+    @property
+    def id(self) -> int:
+        return self.ind.id
+
+    @property
+    def reason_required(self) -> bool:
+        return bool(self.score and self.score.reason_required and not self.entry.not_applicable)
+
+    @property
+    def unit(self) -> str:
+        return self.ind.unit or ""
+
+    @property
+    def hint(self) -> str:
+        return DIRECTION_HINTS.get(self.ind.direction, "")
+
+    @property
+    def target_detail(self) -> str:
+        """The parsed target under the raw text, so a clerk sees how it was read."""
+        ind = self.ind
+        if self.kind == "number" and ind.value is not None:
+            return f"{OPERATORS.get(ind.operator or '=', '')}{decimal_str(ind.value)}{ind.unit or ''}"
+        if self.kind == "date" and ind.deadline:
+            return f"截止 {ind.deadline.isoformat()}"
+        if self.kind == "reference" and ind.reference:
+            return f"{OPERATORS.get(ind.operator or '>=', '')}{ind.reference}"
+        return ""
+
+
+@dataclass(slots=True)
+class BudgetView:
+    amount_wan: Decimal | None
+    full_year_wan: str
+    executed_wan: str
+    budget_reason: str
+    goal_actual: str
+    score: BudgetScore | None
+
+
+def form_context(
+    *,
+    session: Session,
+    project: Project,
+    user: User,
+    entry: E.ProjectEntry | None = None,
+    errors: dict[str, str] | None = None,
+    conflicts: list[FieldChange] | None = None,
+    missing: list[Missing] | None = None,
+    notice: str | None = None,
+    form_version: int | None = None,
+) -> dict[str, Any]:
+    """Everything ``project_form.html`` needs. ``entry``: what was just typed (kept on the page
+    when a save is refused or partly refused); otherwise the stored values are shown."""
+    errors = errors or {}
+    view: ScoreView = score_of(session=session, project=project)
+    editable = can_write_project(user) and project.status in EDITABLE
+    if missing is None and editable and entry is None:
+        missing = []  # only listed when the clerk asks to submit
+    conflict_map = {c.field: c.before for c in conflicts or []}
+    missing_map = {m.field: m.message for m in missing or [] if m.field}
+    rows = sorted(project.indicators, key=lambda r: r.position)
+    scores = view.score.indicators if view.score else [None] * len(rows)
+    row_views: dict[int, RowView] = {}
+    for ind, scored in zip(rows, scores, strict=True):
+        typed = entry.actuals.get(ind.id) if entry else None
+        row_views[ind.id] = RowView(
+            ind=ind,
+            kind=E.input_kind(ind),
+            entry=typed if typed is not None else E.stored_entry(ind),
+            score=scored,
+            errors=_by_prefix(errors, ind.id),
+            conflicts=_by_prefix(conflict_map, ind.id),
+            missing=_by_prefix(missing_map, ind.id),
+        )
+
+    def pick(name: str, stored: str) -> str:
+        typed = getattr(entry, name, None) if entry else None
+        return typed if typed is not None else stored
+
+    budget = BudgetView(
+        amount_wan=project.amount_wan,
+        full_year_wan=pick("full_year_wan", decimal_str(project.full_year_budget_wan) or ""),
+        executed_wan=pick("executed_wan", decimal_str(project.executed_wan) or ""),
+        budget_reason=pick("budget_reason", project.budget_reason or ""),
+        goal_actual=pick("goal_actual", project.goal_actual or ""),
+        score=view.score.budget if view.score else None,
+    )
+    comments = queries.return_comments(session=session, project_ids=[project.id])
+    row = queries.project_row(session=session, project=project, comment=comments.get(project.id))
+    return {
+        "project": project,
+        "row": row,
+        "view": view,
+        "groups": group_indicators(list(project.indicators)),
+        "rows": row_views,
+        "budget": budget,
+        "errors": errors,
+        "project_errors": {k: v for k, v in errors.items() if k in E.PROJECT_FIELDS},
+        "error_list": [(k, E.field_label(k), v, _row_name(k, row_views)) for k, v in errors.items()],
+        "conflicts": conflicts or [],
+        "conflict_map": conflict_map,
+        "missing": missing or [],
+        "missing_map": missing_map,
+        "notice": notice,
+        "editable": editable,
+        "can_write": can_write_project(user),
+        "version": form_version if form_version is not None else project.version,
+        "history": queries.history(session=session, project_id=project.id),
+        "status_labels": STATUS_LABELS,
+        "grade_choices": GRADE_CHOICES,
+        "operators": OPERATORS,
+        "field_labels": E.FIELD_LABELS,
+    }
+
+
+def _by_prefix(items: dict[str, str], ind_id: int) -> dict[str, str]:
+    out = {}
+    suffix = f"-{ind_id}"
+    for key, value in items.items():
+        if key.endswith(suffix):
+            prefix = key[: -len(suffix)]
+            if prefix in E.FIELD_LABELS:
+                out[prefix] = value
+    return out
+
+
+def _row_name(key: str, rows: dict[int, RowView]) -> str:
+    _, _, ident = key.partition("-")
+    if ident.isdigit() and int(ident) in rows:
+        return rows[int(ident)].ind.name
+    return ""

@@ -1,0 +1,341 @@
+"""Web pages for departments: 绩效自评填报 home, the 自评表 form, the Excel round trip.
+
+- ``GET /entry``: the caller's projects for a year with status, indicators filled, score and
+  grade. Departments see their units; finance and admin see every unit here too (read-only
+  links), so the page doubles as a progress list until the finance overview exists.
+- ``GET|POST /entry/projects/{id}``: the form. A save keeps the valid fields and shows each
+  refused one with its message and the typed input; a stale version is refused (409) with the
+  differences listed and the input kept. ``POST …/submit`` saves, then submits when complete.
+- ``GET /entry/projects/{id}/workbook.xlsx``, ``GET /entry/workbook.xlsx``: entry workbooks;
+  ``POST /entry/upload`` previews an upload, ``POST /entry/upload/confirm`` writes it.
+
+All writes go through ``app.submissions.service`` (the same as the API).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Annotated
+from urllib.parse import quote, urlencode
+
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.datastructures import FormData
+
+from app.accounts.audit import as_local
+from app.accounts.deps import CurrentUser, client_address, require_role
+from app.accounts.scoping import get_readable_project, get_writable_project, sees_all_units
+from app.core.errors import Conflict
+from app.db.deps import SessionDep
+from app.db.models.accounts import User
+from app.submissions import entries as E
+from app.submissions import queries, service, workbook
+from app.submissions.service import StaleVersion
+from app.submissions.status import STATUS_LABELS, ensure_editable
+from app.submissions.views import form_context
+from app.web.templating import templates
+
+router = APIRouter(include_in_schema=False)
+templates.env.filters.setdefault("local_time", lambda at: f"{as_local(at):%Y-%m-%d %H:%M}")
+PAGE_SIZE = 100
+DepartmentUser = Annotated[User, Depends(require_role("department"))]
+
+
+async def posted_form(request: Request) -> FormData:
+    """The posted form (already parsed by the CSRF check; Starlette caches it)."""
+    return await request.form()
+
+
+PostedForm = Annotated[FormData, Depends(posted_form)]
+
+
+# ------------------------------------------------------------------------------ home
+
+
+@router.get("/entry", response_class=HTMLResponse)
+def entry_home(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    year: int | None = None,
+    unit: str = "",
+    page: int = 1,
+    imported: str = "",
+) -> Response:
+    years = queries.entry_years(session=session, user=user)
+    year = year or (years[0] if years else None)
+    page = max(page, 1)
+    rows, total = (
+        queries.list_projects(
+            session=session,
+            user=user,
+            year=year,
+            unit_code=unit.strip() or None,
+            limit=PAGE_SIZE,
+            offset=(page - 1) * PAGE_SIZE,
+        )
+        if year
+        else ([], 0)
+    )
+    by_unit: dict[str, list[queries.ProjectRow]] = {}
+    for row in rows:
+        by_unit.setdefault(row.project.unit.code, []).append(row)
+    counts = {code: 0 for code in STATUS_LABELS}
+    for row in rows:
+        counts[row.status] += 1
+    pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
+    query = {k: v for k, v in {"year": year, "unit": unit}.items() if v}
+    return templates.TemplateResponse(
+        request,
+        "dept_home.html",
+        {
+            "years": years,
+            "year": year,
+            "unit": unit,
+            "by_unit": by_unit,
+            "counts": counts,
+            "total": total,
+            "page": page,
+            "pages": pages,
+            "page_url": lambda p: "/entry?" + urlencode({**query, "page": p}),
+            "all_units": sees_all_units(user),
+            "is_department": user.role == "department",
+            "imported": imported,
+            "status_labels": STATUS_LABELS,
+        },
+    )
+
+
+# ------------------------------------------------------------------------------ the form
+
+
+@router.get("/entry/projects/{project_id}", response_class=HTMLResponse)
+def project_form(
+    request: Request,
+    project_id: int,
+    session: SessionDep,
+    user: CurrentUser,
+    saved: int = 0,
+    submitted: int = 0,
+) -> Response:
+    project = get_readable_project(
+        session=session, user=user, project_id=project_id, options=queries.ENTRY_OPTIONS
+    )
+    notice = None
+    if submitted:
+        notice = "已提交，等待财政局审核。"
+    elif saved:
+        notice = f"已保存（第 {project.version} 版），得分已按保存的内容重新计算。"
+    return _render(request, session, project, user, notice=notice)
+
+
+@router.post("/entry/projects/{project_id}", response_class=HTMLResponse)
+def save_form(
+    request: Request, project_id: int, session: SessionDep, user: CurrentUser, form: PostedForm
+) -> Response:
+    return _save(request, session, user, project_id, form, submit=False)
+
+
+@router.post("/entry/projects/{project_id}/submit", response_class=HTMLResponse)
+def submit_form(
+    request: Request, project_id: int, session: SessionDep, user: CurrentUser, form: PostedForm
+) -> Response:
+    return _save(request, session, user, project_id, form, submit=True)
+
+
+def _save(
+    request: Request, session, user: User, project_id: int, form: FormData, *, submit: bool
+) -> Response:
+    project = get_writable_project(
+        session=session, user=user, project_id=project_id, options=queries.ENTRY_OPTIONS
+    )
+    entry = E.entry_from_form(form, list(project.indicators))
+    address = client_address(request)
+    try:
+        ensure_editable(project)
+    except Conflict as exc:
+        return _render(
+            request, session, project, user, notice=exc.message, notice_kind="err", status_code=409
+        )
+    try:
+        plan = service.save_entry(
+            session=session, project=project, entry=entry, actor=user, atomic=False, address=address
+        )
+    except StaleVersion as exc:
+        return _render(
+            request,
+            session,
+            project,
+            user,
+            entry=entry,
+            conflicts=exc.changes,
+            notice=exc.message,
+            notice_kind="err",
+            status_code=409,
+        )
+    except Conflict as exc:  # a concurrent save won the race at the UPDATE: nothing was written
+        session.rollback()
+        project = get_writable_project(
+            session=session, user=user, project_id=project_id, options=queries.ENTRY_OPTIONS
+        )
+        changes = service.differences(project=project, entry=entry)
+        return _render(
+            request,
+            session,
+            project,
+            user,
+            entry=entry,
+            conflicts=changes,
+            notice=exc.message,
+            notice_kind="err",
+            status_code=409,
+        )
+    if plan.errors:
+        kept = "，其余内容已保存" if plan.has_changes else ""
+        action = "未提交：" if submit else ""
+        return _render(
+            request,
+            session,
+            project,
+            user,
+            entry=entry,
+            errors=plan.error_map(),
+            notice=f"{action}有 {len(plan.errors)} 处填写有误（已在下方标出，您填写的内容仍保留）{kept}。",
+            notice_kind="err",
+            status_code=422,
+        )
+    if submit:
+        view = service.score_of(session=session, project=project)
+        missing = service.missing_items(project, view)
+        if missing:
+            saved = "已保存，但" if plan.has_changes else ""
+            return _render(
+                request,
+                session,
+                project,
+                user,
+                missing=missing,
+                notice=f"{saved}还不能提交：还有 {len(missing)} 项未完成，请逐项补充后再提交。",
+                notice_kind="err",
+                status_code=422,
+            )
+        service.submit_project(session=session, project=project, actor=user, address=address)
+        return RedirectResponse(f"/entry/projects/{project.id}?submitted=1", status_code=303)
+    return RedirectResponse(f"/entry/projects/{project.id}?saved=1", status_code=303)
+
+
+def _render(
+    request: Request,
+    session,
+    project,
+    user: User,
+    *,
+    entry: E.ProjectEntry | None = None,
+    errors: dict[str, str] | None = None,
+    conflicts: list[service.FieldChange] | None = None,
+    missing: list[service.Missing] | None = None,
+    notice: str | None = None,
+    notice_kind: str = "ok",
+    status_code: int = 200,
+) -> Response:
+    context = form_context(
+        session=session,
+        project=project,
+        user=user,
+        entry=entry,
+        errors=errors,
+        conflicts=conflicts,
+        missing=missing,
+        notice=notice,
+    )
+    context["notice_kind"] = notice_kind
+    return templates.TemplateResponse(request, "project_form.html", context, status_code=status_code)
+
+
+# ------------------------------------------------------------------------------ Excel round trip
+
+
+def _xlsx(content: bytes, filename: str) -> Response:
+    return Response(
+        content,
+        media_type=workbook.XLSX_MEDIA_TYPE,
+        headers={
+            "Content-Disposition": f"attachment; filename=\"entry.xlsx\"; filename*=UTF-8''{quote(filename)}"
+        },
+    )
+
+
+@router.get("/entry/projects/{project_id}/workbook.xlsx")
+def project_workbook(project_id: int, session: SessionDep, user: CurrentUser) -> Response:
+    project = get_readable_project(
+        session=session, user=user, project_id=project_id, options=queries.ENTRY_OPTIONS
+    )
+    return _xlsx(workbook.build_workbook([project]), f"{project.year}年绩效自评填报表-{project.name}.xlsx")
+
+
+@router.get("/entry/workbook.xlsx")
+def unit_workbook(
+    session: SessionDep, user: CurrentUser, year: int | None = None, unit: str = ""
+) -> Response:
+    years = queries.entry_years(session=session, user=user)
+    year = year or (years[0] if years else None)
+    stmt = queries.entry_statement(user=user, year=year, unit_code=unit.strip() or None)
+    projects = list(session.scalars(stmt.options(*queries.ENTRY_OPTIONS).limit(500)))
+    name = unit.strip() or "、".join(user.unit_codes) or "全部单位"
+    return _xlsx(workbook.build_workbook(projects), f"{year or ''}年绩效自评填报表-{name}.xlsx")
+
+
+@router.post("/entry/upload", response_class=HTMLResponse)
+def upload_preview(
+    request: Request,
+    session: SessionDep,
+    user: DepartmentUser,
+    file: Annotated[UploadFile, File(description="填好的 Excel 填报表")],
+) -> Response:
+    data = file.file.read(workbook.MAX_UPLOAD_BYTES + 1)
+    preview = workbook.preview_upload(session=session, user=user, data=data, filename=file.filename or "")
+    return _preview_page(request, preview, data)
+
+
+@router.post("/entry/upload/confirm", response_class=HTMLResponse)
+def upload_confirm(
+    request: Request,
+    session: SessionDep,
+    user: DepartmentUser,
+    payload: Annotated[str, Form()] = "",
+    filename: Annotated[str, Form()] = "",
+) -> Response:
+    try:
+        data = base64.b64decode(payload.encode("ascii"), validate=True)
+    except (binascii.Error, UnicodeEncodeError):
+        data = b""
+    preview = workbook.preview_upload(session=session, user=user, data=data, filename=filename)
+    if not preview.valid:  # something changed since the preview: show it again, write nothing
+        return _preview_page(request, preview, data, status_code=409, stale=True)
+    projects, fields = workbook.apply_upload(
+        session=session, preview=preview, actor=user, address=client_address(request)
+    )
+    return RedirectResponse(f"/entry?imported={projects}-{fields}", status_code=303)
+
+
+def _preview_page(
+    request: Request,
+    preview: workbook.UploadPreview,
+    data: bytes,
+    *,
+    status_code: int | None = None,
+    stale: bool = False,
+) -> Response:
+    if status_code is None:
+        status_code = 200 if preview.valid or (preview.error_count == 0) else 422
+    return templates.TemplateResponse(
+        request,
+        "upload_preview.html",
+        {
+            "preview": preview,
+            "payload": base64.b64encode(data).decode("ascii") if preview.valid else "",
+            "stale": stale,
+        },
+        status_code=status_code,
+    )

@@ -1,0 +1,84 @@
+"""A clerk in headless Chromium: log in, open the seed's project 7 (退休人员慰问金), type a bad
+number and see the message with the input kept, fix it, save, see the score change, submit."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from app.accounts import service as accounts
+from tests.entry_support import RETIREES, full_marks, import_seed, indicators
+
+pytestmark = pytest.mark.browser
+PASSWORD = "correct-horse-9"
+
+
+@pytest.fixture
+def seeded(live_server):
+    from app.db.session import session_scope
+
+    with session_scope() as s:
+        project = import_seed(s)[RETIREES]
+        accounts.create_user(
+            session=s,
+            actor="test",
+            username="clerk",
+            password=PASSWORD,
+            role="department",
+            unit_codes=("309001",),
+        )
+        inds = [(i.id, i.direction, full_marks(i)) for i in indicators(project)]
+        amount = str(project.amount_wan.normalize())
+    return live_server, inds, amount
+
+
+def test_clerk_enters_fixes_saves_and_submits(page, seeded):
+    base, inds, amount = seeded
+    page.goto(f"{base}/login")
+    page.fill("input[name=username]", "clerk")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.goto(f"{base}/entry")
+    row = page.locator("tr", has_text=RETIREES)
+    assert "未填报" in row.inner_text() and "0 / 7" in row.inner_text()
+    row.get_by_role("link", name=RETIREES).click()
+    page.wait_for_url(re.compile(r"/entry/projects/\d+$"))
+    assert page.locator("h1").inner_text().startswith("项目支出绩效自评表")
+    total_before = page.locator("#total").inner_text()
+
+    people_id = inds[0][0]
+    people = page.locator(f"#a-{people_id}")
+    people.fill("三人")
+    page.get_by_role("button", name="保存草稿").click()
+    page.wait_for_load_state()
+    error = page.locator(f"#err-a-{people_id}")
+    assert error.is_visible()
+    assert "应填写数字" in error.inner_text() and "三人" in error.inner_text()
+    assert page.locator(f"#a-{people_id}").input_value() == "三人"  # the input is kept
+    assert "填写有误" in page.locator("#notice").inner_text()
+
+    page.fill(f"#a-{people_id}", "3")
+    page.fill("#full_year_wan", amount)
+    page.fill("#executed_wan", amount)
+    page.fill("#goal_actual", "33名退休干部慰问金已全部发放。")
+    for ind_id, direction, actual in inds[1:]:
+        if direction == "qualitative":
+            page.select_option(f"#g-{ind_id}", "achieved")
+        else:
+            page.fill(f"#a-{ind_id}", actual)
+    page.get_by_role("button", name="保存草稿").click()
+    page.wait_for_url(re.compile(r"\?saved=1$"))
+    assert "已保存" in page.locator("#notice").inner_text()
+    assert page.locator(f"#err-a-{people_id}").count() == 0
+    assert page.locator(f"#ind-{people_id} .score").inner_text() == "12.50"
+    total_after = page.locator("#total").inner_text()
+    assert total_after != total_before and "100.00" in total_after and "优" in total_after
+
+    page.get_by_role("button", name="保存并提交").click()
+    page.wait_for_url(re.compile(r"\?submitted=1$"))
+    assert page.locator(".head-meta .status").inner_text() == "已提交"
+    assert "等待财政局审核" in page.locator("#notice").inner_text()
+    assert page.get_by_role("button", name="保存草稿").count() == 0
+    page.goto(f"{base}/entry")
+    assert "已提交" in page.locator("tr", has_text=RETIREES).inner_text()
