@@ -266,3 +266,13 @@ def test_policy_commands(cli):
     assert code == 1 and "规则名称" in err
     code, out, _ = cli("audit", "--entity", "policy")
     assert code == 0 and "central_2020" in out and "qinghai" in out
+
+
+def test_seed_stores_the_default_policy_once(cli):
+    from app.db.session import session_scope
+
+    assert cli("seed")[0] == 0
+    assert cli("seed", "--if-empty")[0] == 0
+    with session_scope() as session:
+        rows = list(session.scalars(select(PolicyVersion)))
+    assert [(r.name, r.version, r.created_by) for r in rows] == [("central_2020", 1, "system")]
