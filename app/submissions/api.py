@@ -20,11 +20,13 @@ from app.db.models import Project
 from app.db.models.accounts import User
 from app.submissions import queries, service
 from app.submissions.schemas import (
+    MAX_ID,
     ActualsUpdate,
     BudgetRead,
     ErrorRead,
     EventRead,
     IndicatorRead,
+    ProjectId,
     ProjectList,
     ProjectRead,
     ProjectSummary,
@@ -75,14 +77,14 @@ def project_read(*, session, project: Project) -> ProjectRead:
 def list_projects(
     session: SessionDep,
     user: ApiUser,
-    year: int | None = None,
-    unit: Annotated[str | None, Query(description="单位编码（含下级单位）")] = None,
+    year: Annotated[int | None, Query(ge=1900, le=2999, description="预算年度")] = None,
+    unit: Annotated[str | None, Query(max_length=32, description="单位编码（含下级单位）")] = None,
     status: Annotated[
         str | None,
         Query(description="not_started | draft | submitted | returned | approved（draft 含未填报）"),
     ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
 ) -> ProjectList:
     """The caller's projects (a department sees its units only), ordered by year, unit, number."""
     rows, total = queries.list_projects(
@@ -97,7 +99,7 @@ def list_projects(
     summary="项目详情：目标、实际值、预算、状态、评分",
     responses=ERRORS,
 )
-def get_project(project_id: int, session: SessionDep, user: ApiUser) -> ProjectRead:
+def get_project(project_id: ProjectId, session: SessionDep, user: ApiUser) -> ProjectRead:
     project = get_readable_project(
         session=session, user=user, project_id=project_id, options=queries.ENTRY_OPTIONS
     )
@@ -115,7 +117,7 @@ def get_project(project_id: int, session: SessionDep, user: ApiUser) -> ProjectR
     },
 )
 def put_actuals(
-    project_id: int, body: ActualsUpdate, request: Request, session: SessionDep, user: ApiWriter
+    project_id: ProjectId, body: ActualsUpdate, request: Request, session: SessionDep, user: ApiWriter
 ) -> ProjectRead:
     """Atomic: every listed field is validated and either all land or none (422). Fields and
     indicators left out stay as stored; ``"actual": null`` clears one. Returns the project with
@@ -149,7 +151,7 @@ def put_actuals(
         422: {"description": "逐项列出尚缺的内容"},
     },
 )
-def submit(project_id: int, request: Request, session: SessionDep, user: ApiWriter) -> ProjectRead:
+def submit(project_id: ProjectId, request: Request, session: SessionDep, user: ApiWriter) -> ProjectRead:
     project = _writable(session, user, project_id)
     service.submit_project(session=session, project=project, actor=user, address=client_address(request))
     return project_read(session=session, project=project)
@@ -160,7 +162,7 @@ def submit(project_id: int, request: Request, session: SessionDep, user: ApiWrit
     summary="项目评分（score-case 输出形式，另含 computed_at）",
     responses={**ERRORS, 422: {"description": "项目整体无法评分（如分值合计不符）"}},
 )
-def get_score(project_id: int, session: SessionDep, user: ApiUser) -> dict[str, Any]:
+def get_score(project_id: ProjectId, session: SessionDep, user: ApiUser) -> dict[str, Any]:
     project = get_readable_project(
         session=session, user=user, project_id=project_id, options=queries.ENTRY_OPTIONS
     )

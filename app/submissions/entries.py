@@ -241,7 +241,7 @@ def read_value(
     kind = input_kind(ind)
     i = ind.id
     if kind == "number":
-        text = e.value.strip()
+        text = _clean(f"a-{i}", e.value)
         if not text:
             return cols
         actual = _read(f"a-{i}", text, target, direction or ind.direction, year)
@@ -250,7 +250,7 @@ def read_value(
         assert isinstance(actual, NumberActual)
         cols.update(raw=text, value=_fits(f"a-{i}", actual.value, 6, 24))
     elif kind == "grade":
-        text, score_text = e.grade.strip(), e.score.strip()
+        text, score_text = _clean(f"g-{i}", e.grade), _clean(f"s-{i}", e.score)
         if not text and not score_text:
             return cols
         score = None
@@ -268,7 +268,7 @@ def read_value(
         shown = GRADE_LABELS[actual.grade] if text in GRADES else text
         cols.update(raw=shown, grade=actual.grade, manual_score=score)
     elif kind == "date":
-        text = e.date.strip()
+        text = _clean(f"d-{i}", e.date)
         if not text:
             return cols
         actual = _read(f"d-{i}", text, target, "deadline", year)
@@ -279,7 +279,7 @@ def read_value(
             raise EntryError(f"d-{i}", f"完成日期“{text}”的年份不合理")
         cols.update(raw=text, completed_on=actual.date)
     else:
-        base_text, value_text = e.baseline.strip(), e.value.strip()
+        base_text, value_text = _clean(f"b-{i}", e.baseline), _clean(f"a-{i}", e.value)
         if not base_text and not value_text:
             return cols
         baseline = value = None
@@ -299,7 +299,7 @@ def read_value(
 
 def read_amount(name: str, text: str | None) -> Decimal | None:
     """全年预算数 / 全年执行数 in 万元 (``85000元`` converts); empty → None; never negative."""
-    text = (text or "").strip()
+    text = _clean(name, text)
     if not text:
         return None
     try:
@@ -314,10 +314,18 @@ def read_amount(name: str, text: str | None) -> Decimal | None:
 
 
 def read_text(name: str, text: str | None) -> str | None:
-    text = (text or "").strip()
+    text = _clean(name, text)
     if len(text) > TEXT_MAX:
         raise EntryError(name, f"内容过长：最多 {TEXT_MAX} 字，现有 {len(text)} 字", "too_long")
     return text or None
+
+
+def _clean(name: str, text: str | None) -> str:
+    """Stripped text; control characters (a NUL byte cannot be stored) are refused."""
+    text = (text or "").strip()
+    if any(ord(c) < 32 and c not in "\n\r\t" for c in text):
+        raise EntryError(name, "含有无法保存的控制字符，请删除后重新填写", "invalid_text")
+    return text
 
 
 def _read(name: str, raw: Any, target: Target, direction: str, year: int) -> Any:

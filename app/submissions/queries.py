@@ -77,6 +77,8 @@ def entry_statement(
     if year is not None:
         stmt = stmt.where(Project.year == year)
     if unit_code:
+        if not unit_code.isprintable():
+            raise Unprocessable("单位编码含有无效字符", code="invalid_unit", loc=("unit",))
         stmt = stmt.where(Unit.code.startswith(unit_code, autoescape=True))
     if status:
         if status not in STATUS_FILTERS:

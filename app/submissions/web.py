@@ -19,7 +19,7 @@ import binascii
 from typing import Annotated
 from urllib.parse import quote, urlencode
 
-from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 
@@ -31,6 +31,7 @@ from app.db.deps import SessionDep
 from app.db.models.accounts import User
 from app.submissions import entries as E
 from app.submissions import queries, service, workbook
+from app.submissions.schemas import ProjectId
 from app.submissions.service import StaleVersion
 from app.submissions.status import STATUS_LABELS, ensure_editable
 from app.submissions.views import form_context
@@ -58,10 +59,10 @@ def entry_home(
     request: Request,
     session: SessionDep,
     user: CurrentUser,
-    year: int | None = None,
-    unit: str = "",
-    page: int = 1,
-    imported: str = "",
+    year: Annotated[int | None, Query(ge=1900, le=2999)] = None,
+    unit: Annotated[str, Query(max_length=32)] = "",
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    imported: Annotated[str, Query(max_length=40)] = "",
 ) -> Response:
     years = queries.entry_years(session=session, user=user)
     year = year or (years[0] if years else None)
@@ -113,7 +114,7 @@ def entry_home(
 @router.get("/entry/projects/{project_id}", response_class=HTMLResponse)
 def project_form(
     request: Request,
-    project_id: int,
+    project_id: ProjectId,
     session: SessionDep,
     user: CurrentUser,
     saved: int = 0,
@@ -132,20 +133,20 @@ def project_form(
 
 @router.post("/entry/projects/{project_id}", response_class=HTMLResponse)
 def save_form(
-    request: Request, project_id: int, session: SessionDep, user: CurrentUser, form: PostedForm
+    request: Request, project_id: ProjectId, session: SessionDep, user: CurrentUser, form: PostedForm
 ) -> Response:
     return _save(request, session, user, project_id, form, submit=False)
 
 
 @router.post("/entry/projects/{project_id}/submit", response_class=HTMLResponse)
 def submit_form(
-    request: Request, project_id: int, session: SessionDep, user: CurrentUser, form: PostedForm
+    request: Request, project_id: ProjectId, session: SessionDep, user: CurrentUser, form: PostedForm
 ) -> Response:
     return _save(request, session, user, project_id, form, submit=True)
 
 
 def _save(
-    request: Request, session, user: User, project_id: int, form: FormData, *, submit: bool
+    request: Request, session, user: User, project_id: ProjectId, form: FormData, *, submit: bool
 ) -> Response:
     project = get_writable_project(
         session=session, user=user, project_id=project_id, options=queries.ENTRY_OPTIONS
@@ -267,7 +268,7 @@ def _xlsx(content: bytes, filename: str) -> Response:
 
 
 @router.get("/entry/projects/{project_id}/workbook.xlsx")
-def project_workbook(project_id: int, session: SessionDep, user: CurrentUser) -> Response:
+def project_workbook(project_id: ProjectId, session: SessionDep, user: CurrentUser) -> Response:
     project = get_readable_project(
         session=session, user=user, project_id=project_id, options=queries.ENTRY_OPTIONS
     )
