@@ -41,7 +41,7 @@ def _form(client, project, **fields) -> dict[str, str]:
     for m in re.finditer(r'<textarea[^>]*name="([^"]+)"[^>]*>([^<]*)</textarea>', page.text):
         data[m[1]] = m[2]
     for m in re.finditer(r'<select[^>]*name="([^"]+)"[^>]*>(.*?)</select>', page.text, re.S):
-        chosen = re.search(r'<option value="([^"]*)" selected>', m[2])
+        chosen = re.search(r'<option value="([^"]*)"[^>]* selected>', m[2])
         data[m[1]] = chosen[1] if chosen else ""
     data.update({k: str(v) for k, v in fields.items()})
     return data

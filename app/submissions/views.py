@@ -20,7 +20,9 @@ from app.submissions.status import EDITABLE, STATUS_LABELS
 from app.targets.queries import group_indicators
 from app.targets.types import decimal_str
 
-GRADE_CHOICES = list(GRADE_LABELS.items())
+# The select shows short labels (the column is narrow); the full wording is the option's title.
+GRADE_SHORT = {"achieved": "达成年度指标", "partial": "部分达成并具有一定效果", "not_achieved": "未达成且效果较差"}
+GRADE_CHOICES = [(code, GRADE_SHORT[code], full) for code, full in GRADE_LABELS.items()]
 OPERATORS = {">=": "≥", "<=": "≤", ">": "＞", "<": "＜", "=": "＝"}
 DIRECTION_HINTS = {
     "positive": "正向：越高越好",
