@@ -160,3 +160,33 @@ def test_web_return_without_comment_shows_the_error_next_to_the_field(client, db
         follow_redirects=False,
     )
     assert ok.status_code == 303 and project.status == "returned"
+
+
+def test_end_to_end_through_the_department_api(client, db, world):
+    """The department's own API (issue 5) shows the return comment, takes the resubmission, and
+    refuses edits once finance has approved."""
+    project, users, _ = world
+    fin, dept = bearer(db, users["fin"]), bearer(db, users["dept"])
+    comment = "请补充“企业安全检查”的检查台账"
+    r = client.post(
+        f"/api/v1/projects/{project.id}/review", json={"decision": "return", "comment": comment}, headers=fin
+    )
+    assert r.status_code == 200
+    seen = client.get(f"/api/v1/projects/{project.id}", headers=dept).json()
+    assert seen["status"] == "returned" and seen["return_comment"] == comment
+
+    resubmit = client.post(f"/api/v1/projects/{project.id}/submit", headers=dept)
+    assert resubmit.status_code == 200, resubmit.text
+    assert client.get(f"/api/v1/projects/{project.id}", headers=dept).json()["status"] == "submitted"
+
+    r = client.post(f"/api/v1/projects/{project.id}/review", json={"decision": "approve"}, headers=fin)
+    assert r.status_code == 200
+    version = client.get(f"/api/v1/projects/{project.id}", headers=dept).json()["version"]
+    edit = client.put(
+        f"/api/v1/projects/{project.id}/actuals",
+        json={"version": version, "goal_actual": "改一下"},
+        headers=dept,
+    )
+    assert edit.status_code == 409
+    again = client.post(f"/api/v1/projects/{project.id}/submit", headers=dept)
+    assert again.status_code == 409
