@@ -96,3 +96,22 @@ def test_no_server_error(app, db, method, path):
     run()
     if path != "/api/v1/token":  # the token was accepted: not every answer is a 401
         assert set(seen) != {401}, seen
+
+
+def test_review_and_report_operations_are_documented_with_examples(client):
+    spec = client.get("/openapi.json").json()
+    ops = {
+        ("post", "/api/v1/projects/{project_id}/review"),
+        ("post", "/api/v1/projects/{project_id}/reopen"),
+        ("get", "/api/v1/projects/{project_id}/history"),
+        ("get", "/api/v1/summaries"),
+        ("get", "/api/v1/projects/{project_id}/report.xlsx"),
+        ("get", "/api/v1/units/{unit_code}/report.xlsx"),
+    }
+    for method, path in ops:
+        op = spec["paths"][path][method]
+        assert op["summary"] and op["description"] and op["tags"], path
+        assert "example" in str(op) or "examples" in str(op), path
+    review = spec["components"]["schemas"]["ReviewCreate"]
+    assert {e["decision"] for e in review["examples"]} == {"approve", "return"}
+    assert client.get("/docs").status_code == 200

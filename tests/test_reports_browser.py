@@ -1,7 +1,7 @@
 """Headless Chromium: the finance overview and the printed 自评表 as a clerk sees them.
 
 ``make screenshots`` runs this module with ``SCREENSHOT_DIR=screenshots`` and keeps the PNGs
-(overview.png, review.png, report-print.png, report-print.pdf); in the normal suite they go to
+(overview.png, review.png, years.png, queue.png, report-print.png, report-print.pdf); in the normal suite they go to
 a temporary folder.
 """
 
@@ -74,6 +74,12 @@ def test_overview_review_and_printed_form(page, county, shots):
     page.screenshot(path=str(shots / "review.png"), full_page=True)
     page.click("button[value=return]")  # no comment: the error is shown next to the field
     assert "退回时必须填写退回意见" in page.locator("#comment-error").inner_text()
+
+    page.goto(f"{base}/projects/{ids['309001'][0]}/years")
+    assert page.locator("table.years th.year").count() == 2  # 2022 and 2023 side by side
+    page.screenshot(path=str(shots / "years.png"), full_page=True)
+    page.goto(f"{base}/review")
+    page.screenshot(path=str(shots / "queue.png"))
 
     page.set_viewport_size({"width": 1123, "height": 794})  # A4 landscape at 96 dpi
     page.goto(f"{base}/projects/{ids['309001'][0]}/report")
