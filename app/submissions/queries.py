@@ -16,6 +16,8 @@ from app.accounts.scoping import readable_projects
 from app.core.errors import Unprocessable
 from app.db.models import Indicator, IndicatorActual, Project, ProjectStatusEvent, Unit
 from app.db.models.accounts import User
+from app.scoring.policy import Policy
+from app.scoring.service import policy_for_year
 from app.submissions.entries import is_filled
 from app.submissions.service import ScoreView, score_of
 from app.submissions.status import STATUS_LABELS, display_status
@@ -122,14 +124,21 @@ def history(*, session: Session, project_id: int) -> list[ProjectStatusEvent]:
     )
 
 
-def project_row(*, session: Session, project: Project, comment: str | None = None) -> ProjectRow:
+def project_row(
+    *,
+    session: Session,
+    project: Project,
+    comment: str | None = None,
+    view: ScoreView | None = None,
+    policy: Policy | None = None,
+) -> ProjectRow:
     indicators = project.indicators
     return ProjectRow(
         project=project,
         status=display_status(project, has_actuals=has_entries(project)),
         filled=sum(1 for ind in indicators if is_filled(ind)),
         total=len(indicators),
-        view=score_of(session=session, project=project),
+        view=view or score_of(session=session, project=project, policy=policy),
         return_comment=comment if project.status == "returned" else None,
     )
 
@@ -151,5 +160,12 @@ def list_projects(
     comments = return_comments(
         session=session, project_ids=[p.id for p in projects if p.status == "returned"]
     )
-    rows = [project_row(session=session, project=p, comment=comments.get(p.id)) for p in projects]
+    policies: dict[int, Policy] = {}
+    rows = []
+    for p in projects:
+        if p.year not in policies:  # one lookup per budget year on the page
+            policies[p.year] = policy_for_year(session=session, year=p.year)
+        rows.append(
+            project_row(session=session, project=p, comment=comments.get(p.id), policy=policies[p.year])
+        )
     return rows, total

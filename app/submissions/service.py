@@ -42,6 +42,7 @@ from app.db.models import AuditLog, Indicator, IndicatorActual, Project
 from app.scoring import service as scoring
 from app.scoring.actuals import GRADE_LABELS
 from app.scoring.engine import ProjectScore, ScoringError
+from app.scoring.policy import Policy
 from app.submissions import entries as E
 from app.submissions.status import change_status, ensure_editable
 from app.targets.types import decimal_str
@@ -501,9 +502,10 @@ class ScoreView:
         return sum(parts, Decimal("0.00")) if parts else None
 
 
-def score_of(*, session: Session, project: Project) -> ScoreView:
+def score_of(*, session: Session, project: Project, policy: Policy | None = None) -> ScoreView:
+    """The live score (``policy``: the year's, looked up when not given)."""
     try:
-        return ScoreView(scoring.compute_project_score(session=session, project=project))
+        return ScoreView(scoring.compute_project_score(session=session, project=project, policy=policy))
     except ScoringError as exc:
         return ScoreView(None, str(exc))
 

@@ -21,7 +21,11 @@ from app.targets.queries import group_indicators
 from app.targets.types import decimal_str
 
 # The select shows short labels (the column is narrow); the full wording is the option's title.
-GRADE_SHORT = {"achieved": "达成年度指标", "partial": "部分达成并具有一定效果", "not_achieved": "未达成且效果较差"}
+GRADE_SHORT = {
+    "achieved": "达成年度指标",
+    "partial": "部分达成并具有一定效果",
+    "not_achieved": "未达成且效果较差",
+}
 GRADE_CHOICES = [(code, GRADE_SHORT[code], full) for code, full in GRADE_LABELS.items()]
 OPERATORS = {">=": "≥", "<=": "≤", ">": "＞", "<": "＜", "=": "＝"}
 DIRECTION_HINTS = {
@@ -135,7 +139,7 @@ def form_context(
         score=view.score.budget if view.score else None,
     )
     comments = queries.return_comments(session=session, project_ids=[project.id])
-    row = queries.project_row(session=session, project=project, comment=comments.get(project.id))
+    row = queries.project_row(session=session, project=project, comment=comments.get(project.id), view=view)
     return {
         "project": project,
         "row": row,
