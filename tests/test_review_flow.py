@@ -190,3 +190,22 @@ def test_end_to_end_through_the_department_api(client, db, world):
     assert edit.status_code == 409
     again = client.post(f"/api/v1/projects/{project.id}/submit", headers=dept)
     assert again.status_code == 409
+
+
+def test_a_decision_on_a_project_changed_meanwhile_is_a_conflict(db, world):
+    from sqlalchemy import text
+
+    from app.review.service import decide
+
+    project, users, _ = world
+    db.execute(text("UPDATE project SET version = version + 1 WHERE id = :id"), {"id": project.id})
+    with pytest.raises(Conflict) as refused:
+        decide(session=db, project=project, actor=users["fin"], decision="approve")
+    assert refused.value.code == "stale_project"
+
+
+def test_queue_refuses_a_year_out_of_range(client, world):
+    _, users, _ = world
+    web = logged_in(client.app, users["fin"])
+    assert web.get("/review", params={"year": 10**20}).status_code == 422
+    assert web.get("/review", params={"year": 2023}).status_code == 200

@@ -20,6 +20,7 @@ from typing import Literal
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm.exc import StaleDataError
 
 from app.accounts.audit import AUDIT_ACTION_LABELS, Actor
 from app.core.errors import Conflict, ErrorItem, Forbidden, NotFound, Unprocessable
@@ -70,14 +71,7 @@ def decide(
             f"项目当前状态为“{STATUS_LABELS.get(project.status, project.status)}”，只能审核已提交的项目",
             code="not_under_review",
         )
-    event = change_status(
-        session=session,
-        project=project,
-        to=DECISION_STATUS[decision],
-        actor=actor,
-        comment=text,
-        address=address,
-    )
+    event = _step(session, project, DECISION_STATUS[decision], actor, text, address)
     if decision == "approve":
         store_snapshot(session=session, project=project, actor=actor, reason="approve")
     return event
@@ -102,9 +96,19 @@ def reopen(
             "重新打开时必须说明原因",
             errors=[ErrorItem("重新打开时必须说明原因", "comment_required", ("comment",))],
         )
-    return change_status(
-        session=session, project=project, to="draft", actor=actor, comment=text, address=address
-    )
+    return _step(session, project, "draft", actor, text, address)
+
+
+def _step(
+    session: Session, project: Project, to: str, actor: Actor, comment: str | None, address: str | None
+) -> ProjectStatusEvent:
+    """``change_status``; a concurrent change of the project (its version moved on) is a 409."""
+    try:
+        return change_status(
+            session=session, project=project, to=to, actor=actor, comment=comment, address=address
+        )
+    except StaleDataError:
+        raise Conflict("项目刚被他人修改或审核，请刷新页面后重试", code="stale_project") from None
 
 
 def ensure_under_review(project: Project) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.accounts.deps import client_address, require_role
@@ -49,7 +49,12 @@ templates.env.globals.setdefault("flag_labels", FLAG_LABELS)
 
 
 @router.get("/review", response_class=HTMLResponse)
-def review_queue(request: Request, session: SessionDep, user: Reviewer, year: int | None = None) -> Response:
+def review_queue(
+    request: Request,
+    session: SessionDep,
+    user: Reviewer,
+    year: Annotated[int | None, Query(ge=1900, le=2200)] = None,
+) -> Response:
     items = service.review_queue(session=session, year=year)
     years = sorted({i.project.year for i in items}, reverse=True)
     return templates.TemplateResponse(
