@@ -174,3 +174,15 @@ def _kpi(html: str, label: str) -> int:
     match = re.search(rf'<div class="label">{label}</div><div class="value">(\d+)', html)
     assert match, label
     return int(match.group(1))
+
+
+def test_the_project_page_links_to_the_exports(client, county):
+    projects, fin, _ = county
+    p = projects["309001"][0]
+    page = logged_in(client.app, fin).get(f"/projects/{p.id}")
+    for href in (
+        f"/projects/{p.id}/report",
+        f"/api/v1/projects/{p.id}/report.xlsx",
+        f"/projects/{p.id}/years",
+    ):
+        assert f'href="{href}"' in page.text
