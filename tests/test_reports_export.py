@@ -129,6 +129,10 @@ def test_unit_workbook_has_a_summary_and_one_sheet_per_project(client, county):
     header = [c.value for c in summary[2]]
     rows = list(summary.iter_rows(min_row=3, values_only=True))
     assert [row[header.index("项目名称")] for row in rows] == [p.name for p in projects["311001"]]
+    link = summary.cell(row=3, column=header.index("工作表") + 1).hyperlink
+    assert (
+        link is not None and link.location == f"'{rows[0][header.index('工作表')]}'!A1"
+    )  # jumps to the sheet
     for row in rows:
         sheet = wb[row[header.index("工作表")]]
         total = _find(sheet, "总分")

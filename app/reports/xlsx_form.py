@@ -15,6 +15,7 @@ from io import BytesIO
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.worksheet import Worksheet
 
 from app.reports.form import SelfEvalForm
@@ -262,7 +263,8 @@ def unit_workbook(title: str, forms: Sequence[SelfEvalForm], status_labels: dict
             )
             cell = _put(summary, r, c, value, align=RIGHT if isinstance(value, Decimal) else LEFT, fmt=fmt)
             if c == n:
-                cell.hyperlink = f"#'{name}'!A1"
+                cell.hyperlink = Hyperlink(ref=cell.coordinate, location=f"'{name}'!A1", display=name)
+                cell.font = Font(name="宋体", size=10, color="0563C1", underline="single")
     for row_cells in summary.iter_rows(min_row=2, max_row=r, min_col=1, max_col=n):
         for cell in row_cells:
             cell.border = BORDER
