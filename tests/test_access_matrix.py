@@ -103,7 +103,12 @@ BODIES: dict[tuple[str, str], dict[str, str]] = {
     },
     ("POST", "/admin/policy-years"): {"year": "2023", "name": "central_2020"},
     ("POST", "/review/{project_id}/decision"): {"decision": "return", "comment": "请补充佐证材料"},
-    ("POST", "/review/{project_id}/adjust"): {"indicator_id": "1", "kind": "score", "value": "1", "reason": "复核"},
+    ("POST", "/review/{project_id}/adjust"): {
+        "indicator_id": "1",
+        "kind": "score",
+        "value": "1",
+        "reason": "复核",
+    },
     ("POST", "/review/{project_id}/reopen"): {"comment": "单位申请更正"},
     ("POST", "/entry/projects/{project_id}"): {"version": "1"},
     ("POST", "/entry/projects/{project_id}/submit"): {"version": "1"},
