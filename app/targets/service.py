@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.db.models import ImportBatch, Indicator, IndicatorActual, Project, Unit
@@ -79,20 +79,35 @@ def import_table(
     batch = ImportBatch(source_name=source_name, sha256=sha256, year=table.year, outcome="unchanged")
     result = ImportResult(batch=batch)
     units = _upsert_units(session, table, result)
-    conflicts: list[str] = []
     for parsed in table.projects:
-        unit = units.get(parsed.unit_code)
-        if unit is None:
+        if parsed.unit_code not in units:
             raise ImportRefused(
                 f"项目 {parsed.seq}「{parsed.name}」所属单位编码 {parsed.unit_code} 未在表中列出。"
             )
-        project = _upsert_project(session, table.year, unit, parsed, result)
+    # Bulk: the stored projects of the table in one query (indicators and actuals in two more);
+    # new projects are inserted together at the end, their indicators in one multi-row INSERT.
+    stored = _stored_projects(session, table.year, table.projects, units)
+    new: dict[tuple[int, str], ParsedProject] = {}
+    conflicts: list[str] = []
+    for parsed in table.projects:
+        unit = units[parsed.unit_code]
+        key = (unit.id, parsed.name)
+        if key in new:  # the same project twice in one table: the later row wins, as on re-import
+            _insert_projects(session, table.year, new, result)
+            new.clear()
+            stored[key] = _load_project(session, table.year, unit.id, parsed.name)
+        project = stored.get(key)
+        if project is None:
+            new[key] = parsed
+            continue
+        _update_project(project, parsed, result)
         conflicts += _sync_indicators(session, project, parsed, result, force_targets)
     if conflicts:
         raise ImportRefused(
             "以下指标已填报实际完成值，目标值的修改未导入（如确需修改，请加 --force-targets，实际值将保留并记录修改）：",
             conflicts,
         )
+    _insert_projects(session, table.year, new, result)
 
     if not (result.created or result.updated or result.removed):
         batch.outcome = "unchanged"
@@ -137,27 +152,70 @@ def _upsert_units(session: Session, table: ParsedTable, result: ImportResult) ->
     return existing
 
 
-def _upsert_project(
-    session: Session, year: int, unit: Unit, parsed: ParsedProject, result: ImportResult
-) -> Project:
-    project = session.scalar(
+def _stored_projects(
+    session: Session, year: int, parsed: list[ParsedProject], units: dict[str, Unit]
+) -> dict[tuple[int, str], Project]:
+    """The table's projects already stored, by (unit id, name), with indicators and actuals."""
+    unit_ids = {units[p.unit_code].id for p in parsed}
+    names = {p.name for p in parsed}
+    stmt = (
         select(Project)
-        .where(Project.year == year, Project.unit_id == unit.id, Project.name == parsed.name)
+        .where(Project.year == year, Project.unit_id.in_(unit_ids), Project.name.in_(names))
         .options(selectinload(Project.indicators).selectinload(Indicator.actual))
     )
-    if project is None:
-        project = Project(
-            year=year,
-            unit=unit,
-            seq=parsed.seq,
-            name=parsed.name,
-            amount_wan=parsed.amount_wan,
-            goals=list(parsed.goals),
-            indicators=[],
-        )
-        session.add(project)
-        result.created["projects"] += 1
-        return project
+    return {(p.unit_id, p.name): p for p in session.scalars(stmt)}
+
+
+def _load_project(session: Session, year: int, unit_id: int, name: str) -> Project | None:
+    return session.scalar(
+        select(Project)
+        .where(Project.year == year, Project.unit_id == unit_id, Project.name == name)
+        .options(selectinload(Project.indicators).selectinload(Indicator.actual))
+    )
+
+
+def _insert_projects(
+    session: Session, year: int, new: dict[tuple[int, str], ParsedProject], result: ImportResult
+) -> None:
+    """Insert new projects (one multi-row INSERT … RETURNING id) and their indicators (one more)."""
+    if not new:
+        return
+    rows = [
+        {
+            "year": year,
+            "unit_id": unit_id,
+            "seq": p.seq,
+            "name": p.name,
+            "amount_wan": p.amount_wan,
+            "goals": list(p.goals),
+            "status": "draft",
+            "version": 1,
+        }
+        for (unit_id, _), p in new.items()
+    ]
+    ids = session.scalars(insert(Project).returning(Project.id, sort_by_parameter_order=True), rows).all()
+    indicators = []
+    for project_id, parsed in zip(ids, new.values(), strict=True):
+        seen: Counter[tuple[str, str]] = Counter()
+        for position, ind in enumerate(parsed.indicators, start=1):
+            seen[(ind.level2, ind.name)] += 1
+            indicators.append(
+                {
+                    "project_id": project_id,
+                    "level2": ind.level2,
+                    "name": ind.name,
+                    "occurrence": seen[(ind.level2, ind.name)],
+                    "position": position,
+                    **_target_fields(ind),
+                }
+            )
+    if indicators:
+        session.execute(insert(Indicator.__table__), indicators)
+    result.created["projects"] += len(ids)
+    result.created["indicators"] += len(indicators)
+
+
+def _update_project(project: Project, parsed: ParsedProject, result: ImportResult) -> None:
     if (project.seq, _dec(project.amount_wan), list(project.goals or [])) != (
         parsed.seq,
         _dec(parsed.amount_wan),
@@ -165,7 +223,6 @@ def _upsert_project(
     ):
         project.seq, project.amount_wan, project.goals = parsed.seq, parsed.amount_wan, list(parsed.goals)
         result.updated["projects"] += 1
-    return project
 
 
 def _target_fields(ind: ParsedIndicator) -> dict[str, Any]:
