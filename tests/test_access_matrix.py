@@ -83,6 +83,7 @@ MATRIX: list[tuple[str, str, str, tuple[int, int, int, int, int, int]]] = [
     ("GET",  "/entry/projects/{project_id}",       "/entry/projects/{own_project}",       (303, 200, 404, 200, 200, 303)),
     ("POST", "/entry/projects/{project_id}",       "/entry/projects/{own_project}",       (303, 303, 404, 403, 403, 303)),
     ("POST", "/entry/projects/{project_id}/submit", "/entry/projects/{own_project}/submit", (303, 422, 404, 403, 403, 303)),
+    ("POST", "/entry/projects/{project_id}/preview", "/entry/projects/{own_project}/preview", (303, 200, 404, 403, 403, 303)),
     ("GET",  "/entry/projects/{project_id}/workbook.xlsx", "/entry/projects/{own_project}/workbook.xlsx", (303, 200, 404, 200, 200, 303)),
     ("GET",  "/entry/workbook.xlsx",               "/entry/workbook.xlsx",                (303, 200, 200, 200, 200, 303)),
     ("POST", "/entry/upload",                      "/entry/upload",                       (303, 422, 422, 403, 403, 303)),
@@ -112,6 +113,7 @@ BODIES: dict[tuple[str, str], dict[str, str]] = {
     ("POST", "/review/{project_id}/reopen"): {"comment": "单位申请更正"},
     ("POST", "/entry/projects/{project_id}"): {"version": "1"},
     ("POST", "/entry/projects/{project_id}/submit"): {"version": "1"},
+    ("POST", "/entry/projects/{project_id}/preview"): {"version": "1"},
     ("POST", "/login"): {"username": "nobody", "password": "wrong-password"},
     ("POST", "/api/v1/token"): {"username": "nobody", "password": "wrong-password"},
 }

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from app.accounts import service as accounts
 from tests.entry_support import RETIREES, full_marks, import_seed, indicators
@@ -59,6 +60,9 @@ def test_clerk_enters_fixes_saves_and_submits(page, seeded):
     assert "填写有误" in page.locator("#notice").inner_text()
 
     page.fill(f"#a-{people_id}", "3")
+    # The page recomputes while typing (static/entry.js), marked as not saved yet.
+    expect(page.locator(f"#ind-{people_id} .score")).to_have_text("12.50")
+    expect(page.locator("#preview-status")).to_contain_text("尚未保存")
     page.fill("#full_year_wan", amount)
     page.fill("#executed_wan", amount)
     page.fill("#goal_actual", "33名退休干部慰问金已全部发放。")

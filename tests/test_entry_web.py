@@ -242,3 +242,30 @@ def test_not_applicable_needs_a_reason_before_submission(db, clerk, world):
     assert r.status_code == 303
     db.refresh(project)
     assert project.status == "submitted" and attendance.actual.not_applicable
+
+
+def test_preview_scores_what_is_typed_without_saving(db, clerk, world):
+    project = world.project()
+    people, share = indicators(project)[:2]
+    fields = {f"a-{people.id}": "3", f"a-{share.id}": "96", f"s-{people.id}": "", "full_year_wan": "0.09"}
+    fields["executed_wan"] = "0.08"
+    r = clerk.post(f"/entry/projects/{project.id}/preview", data=_form(clerk, project, **fields))
+    assert r.status_code == 200
+    data = r.json()
+    assert data["indicators"][str(people.id)]["score"] == "12.50"
+    assert data["indicators"][str(share.id)] == {
+        "score": "12.00",
+        "points": "12.50",
+        "lost": True,
+        "explanation": data["indicators"][str(share.id)]["explanation"],
+        "reason_required": True,
+    }
+    assert "96" in data["indicators"][str(share.id)]["explanation"]
+    assert data["budget"] == {"rate": "88.89%", "score": "8.89", "reason_required": True}
+    assert data["total"] is None and data["provisional"] == "33.39"
+    bad = clerk.post(
+        f"/entry/projects/{project.id}/preview", data=_form(clerk, project, **{f"a-{people.id}": "三人"})
+    ).json()
+    assert list(bad["errors"]) == [f"a-{people.id}"] and bad["indicators"][str(people.id)]["score"] is None
+    db.refresh(project)
+    assert project.version == 1 and people.actual is None and project.executed_wan is None

@@ -41,7 +41,7 @@ from app.core.errors import Conflict, ErrorItem, Unprocessable
 from app.db.models import AuditLog, Indicator, IndicatorActual, Project
 from app.scoring import service as scoring
 from app.scoring.actuals import GRADE_LABELS
-from app.scoring.engine import ProjectScore, ScoringError
+from app.scoring.engine import Budget, ProjectScore, ScoringError
 from app.scoring.policy import Policy
 from app.submissions import entries as E
 from app.submissions.status import change_status, ensure_editable
@@ -251,18 +251,30 @@ def prepare_entry(*, session: Session, project: Project, entry: E.ProjectEntry) 
     return plan
 
 
+def _candidate_case(session: Session, plan: EntryPlan) -> scoring.ProjectCase:
+    """The project's engine inputs as they would be after ``plan`` (nothing written)."""
+    project = plan.project
+    case = scoring.project_case(session=session, project=project)
+    for n, row in enumerate(case.rows):
+        cols = plan.actual_updates.get(row.id)
+        if cols is not None:
+            shim = SimpleNamespace(actual=SimpleNamespace(**cols), direction=row.direction)
+            case.actuals[n] = scoring.engine_actual(shim, case.indicators[n].direction)  # type: ignore[arg-type]
+    updates = plan.project_updates
+    case.budget = Budget(
+        full_year_wan=updates.get("full_year_budget_wan", project.full_year_budget_wan),
+        executed_wan=updates.get("executed_wan", project.executed_wan),
+    )
+    return case
+
+
 def _check_bands(session: Session, plan: EntryPlan) -> None:
     """§5: a hand-set qualitative score must lie in its grade's band of the indicator's points —
     which depend on the whole project (不适用 re-splits a level), so the engine decides."""
     hand_set = [i for i, cols in plan.actual_updates.items() if cols.get("manual_score") is not None]
     if not hand_set:
         return
-    case = scoring.project_case(session=session, project=plan.project)
-    for n, row in enumerate(case.rows):
-        cols = plan.actual_updates.get(row.id)
-        if cols is not None:
-            shim = SimpleNamespace(actual=SimpleNamespace(**cols), direction=row.direction)
-            case.actuals[n] = scoring.engine_actual(shim, case.indicators[n].direction)  # type: ignore[arg-type]
+    case = _candidate_case(session, plan)
     try:
         result = case.score()
     except ScoringError:
@@ -280,6 +292,18 @@ def _check_bands(session: Session, plan: EntryPlan) -> None:
             plan.changes = [c for c in plan.changes if c.field != E.primary_field(row)]
             if cols == old:
                 del plan.actual_updates[row.id]
+
+
+def preview_entry(
+    *, session: Session, project: Project, entry: E.ProjectEntry
+) -> tuple[ScoreView, EntryPlan]:
+    """The score the project would have with ``entry`` saved (its valid fields), and the plan with
+    its errors — for recomputing while a clerk types. Nothing is written."""
+    plan = prepare_entry(session=session, project=project, entry=entry)
+    try:
+        return ScoreView(_candidate_case(session, plan).score()), plan
+    except ScoringError as exc:
+        return ScoreView(None, str(exc)), plan
 
 
 def differences(*, project: Project, entry: E.ProjectEntry) -> list[FieldChange]:

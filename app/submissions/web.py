@@ -20,7 +20,7 @@ from typing import Annotated
 from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 
 from app.accounts.audit import as_local
@@ -143,6 +143,52 @@ def submit_form(
     request: Request, project_id: ProjectId, session: SessionDep, user: CurrentUser, form: PostedForm
 ) -> Response:
     return _save(request, session, user, project_id, form, submit=True)
+
+
+@router.post("/entry/projects/{project_id}/preview")
+def preview_form(
+    project_id: ProjectId, session: SessionDep, user: CurrentUser, form: PostedForm
+) -> JSONResponse:
+    """The score with what is typed so far, for the page to show while the clerk types
+    (static/entry.js). Nothing is written; the page works the same without it."""
+    project = get_writable_project(
+        session=session, user=user, project_id=project_id, options=queries.ENTRY_OPTIONS
+    )
+    view, plan = service.preview_entry(
+        session=session, project=project, entry=E.entry_from_form(form, list(project.indicators))
+    )
+    score = view.score
+    rows = sorted(project.indicators, key=lambda r: r.position)
+    indicators = {}
+    if score is not None:
+        for ind, r in zip(rows, score.indicators, strict=True):
+            indicators[ind.id] = {
+                "score": _s(r.final_score),
+                "points": _s(r.points),
+                "lost": r.final_score is not None and r.final_score < r.points,
+                "explanation": "待填写" if r.error and "missing_actual" in r.flags else r.explanation,
+                "reason_required": r.reason_required,
+            }
+    budget = score.budget if score else None
+    return JSONResponse(
+        {
+            "indicators": indicators,
+            "budget": {
+                "rate": f"{budget.rate * 100:.2f}%" if budget and budget.rate is not None else None,
+                "score": _s(budget.score) if budget else None,
+                "reason_required": bool(budget and budget.reason_required),
+            },
+            "total": _s(view.total),
+            "grade": view.grade,
+            "provisional": _s(view.provisional),
+            "error": view.error,
+            "errors": plan.error_map(),
+        }
+    )
+
+
+def _s(value) -> str | None:
+    return None if value is None else str(value)
 
 
 def _save(
