@@ -12,6 +12,7 @@ import sys
 
 COMMAND_MODULES = (
     "app.cli.db_cmd",
+    "app.cli.demo_cmd",
     "app.cli.import_cmd",
     "app.cli.parse_cmd",
     "app.cli.policy_cmd",
