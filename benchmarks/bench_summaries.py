@@ -122,9 +122,13 @@ def run(quick: bool = False) -> list[Result]:
             p = query_summaries(session=s, user=fin, filters=SummaryFilter(year=2023))
             writers.to_csv(writers.PROJECT_HEADERS, [writers.project_values(r) for r in p.rows])
 
+        def xlsx_all():
+            p = query_summaries(session=s, user=fin, filters=SummaryFilter(year=2023))
+            writers.to_xlsx([("项目", writers.PROJECT_HEADERS, [writers.project_values(r) for r in p.rows])])
+
         for name, fn in [("JSON page of 100 at offset n/2, with count", page), ("department filter page", department),
                          ("grade filter page", grade), ("every row + per-unit aggregates", grouped),
-                         ("CSV of every row", csv_all)]:  # fmt: skip
+                         ("CSV of every row", csv_all), ("XLSX of every row", xlsx_all)]:  # fmt: skip
             out.append(Result(f"summaries: {name}", _best(fn), "ms", note))
     engine.dispose()
     path.unlink(missing_ok=True)

@@ -7,9 +7,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from io import BytesIO, StringIO
 
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
+import xlsxwriter
 
 from app.reports.summaries import GRADES, STATUSES, SummaryRow, UnitAggregate
 from app.submissions.status import STATUS_LABELS
@@ -62,32 +60,39 @@ def to_csv(headers: Sequence[str], rows: Sequence[Sequence]) -> bytes:
 
 
 def to_xlsx(sheets: Sequence[tuple[str, Sequence[str], Sequence[Sequence]]]) -> bytes:
-    """One sheet per ``(title, headers, rows)``; numbers stay numbers (Decimal → number cells)."""
-    wb = Workbook()
-    wb.remove(wb.active)
-    head_font = Font(bold=True)
-    fill = PatternFill("solid", fgColor="EEF2F6")
-    for title, headers, rows in sheets:
-        ws = wb.create_sheet(title)
-        ws.append(list(headers))
-        for cell in ws[1]:
-            cell.font = head_font
-            cell.fill = fill
-            cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-        for values in rows:
-            ws.append(list(values))
-        for i, header in enumerate(headers, 1):
-            ws.column_dimensions[get_column_letter(i)].width = max(8, min(36, len(header) * 2 + 2))
-            fmt = "0.00%" if header == "预算执行率" else "#,##0.00" if "万元" in header else "0.00"
-            if (
-                header in ("预算执行率", "预算执行得分", "总分", "平均分（按金额加权）")
-                or "万元" in header
-                or (header.endswith("得分"))
-            ):
-                for (cell,) in ws.iter_rows(min_row=2, min_col=i, max_col=i):
-                    cell.number_format = fmt
-        ws.freeze_panes = "A2"
-        ws.auto_filter.ref = ws.dimensions
+    """One sheet per ``(title, headers, rows)``; numbers stay number cells with a column format.
+
+    XlsxWriter in constant-memory mode: the CSV-sized export of 40,000 rows takes seconds, where
+    openpyxl needed several times longer. (XLSX stores numbers as binary doubles whatever writes
+    them; the text of every figure is also in the JSON and CSV.)
+    """
     out = BytesIO()
-    wb.save(out)
+    wb = xlsxwriter.Workbook(out, {"constant_memory": True, "strings_to_numbers": False})
+    head = wb.add_format({"bold": True, "bg_color": "#EEF2F6", "align": "center", "valign": "vcenter",
+                          "text_wrap": True, "border": 1})  # fmt: skip
+    formats = {
+        "rate": wb.add_format({"num_format": "0.00%"}),
+        "money": wb.add_format({"num_format": "#,##0.00"}),
+        "score": wb.add_format({"num_format": "0.00"}),
+    }
+    for title, headers, rows in sheets:
+        ws = wb.add_worksheet(title)
+        for i, header in enumerate(headers):
+            ws.set_column(i, i, max(8, min(36, len(header) * 2 + 2)), formats.get(_kind(header)))
+        ws.write_row(0, 0, headers, head)
+        for r, values in enumerate(rows, 1):
+            ws.write_row(r, 0, values)
+        ws.freeze_panes(1, 0)
+        ws.autofilter(0, 0, max(len(rows), 1), len(headers) - 1)
+    wb.close()
     return out.getvalue()
+
+
+def _kind(header: str) -> str | None:
+    if header == "预算执行率":
+        return "rate"
+    if "万元" in header:
+        return "money"
+    if header in ("预算执行得分", "总分", "平均分（按金额加权）") or header.endswith("得分"):
+        return "score"
+    return None
