@@ -11,9 +11,9 @@ import pytest
 from openpyxl import load_workbook
 
 from app.accounts import service as accounts
-from app.scoring.service import compute_project_score
+from app.scoring.service import compute_project_score, latest_snapshot
 from tests.accounts_support import csrf, logged_in, make_user
-from tests.review_support import demo_year, submit
+from tests.review_support import demo_year, fill_project, submit
 
 
 @pytest.fixture
@@ -190,3 +190,12 @@ def test_the_project_page_links_to_the_exports(client, county):
         f"/projects/{p.id}/years",
     ):
         assert f'href="{href}"' in page.text
+
+
+def test_overview_counts_a_project_never_saved_scoring_it_live(client, db, county):
+    projects, fin, _ = county
+    p = projects["312001"][5]  # untouched draft: no snapshot
+    fill_project(db, p, quality=1.0, rate=Decimal("0.5"), save=False)
+    assert latest_snapshot(session=db, project_id=p.id) is None
+    page = logged_in(client.app, fin).get("/finance", params={"year": 2023}).text
+    assert f'<a href="/review/{p.id}">{p.name}</a>' in page and "预算执行率 50% 低于 80%" in page

@@ -164,30 +164,28 @@ def units_chart(units: list[UnitAggregate]) -> str:
 def _from_snapshots(
     session: Session, rows: list[SummaryRow]
 ) -> tuple[list[MissedIndicator], list[WarningItem]]:
-    """Indicators that lost points and the engine's warnings, from the stored results."""
-    by_id = {r.project_id: r for r in rows if r.from_snapshot}
+    """Indicators that lost points and the engine's warnings, from the stored results (and from
+    the live score of a project that has no snapshot yet)."""
+    by_id = {r.project_id: r for r in rows}
     missed: dict[tuple[str, str], MissedIndicator] = {}
     warnings: list[WarningItem] = []
-    ids = list(by_id)
+    ids = [r.project_id for r in rows if r.from_snapshot]
+    results = [(r.project_id, r.live_result) for r in rows if not r.from_snapshot and r.live_result]
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
         stmt = select(ScoreSnapshot.project_id, ScoreSnapshot.result).where(
             ScoreSnapshot.project_id.in_(chunk), ScoreSnapshot.is_latest.is_(True)
         )
-        for project_id, result in session.execute(stmt):
-            row = by_id[project_id]
-            _count_missed(missed, result or {})
-            for w in (result or {}).get("warnings") or []:
-                warnings.append(
-                    WarningItem(
-                        w.get("code", ""),
-                        w.get("message", ""),
-                        row.unit_name,
-                        row.project,
-                        project_id,
-                        w.get("indicator") or "",
-                    )  # fmt: skip
-                )
+        results.extend((pid, result) for pid, result in session.execute(stmt))
+    for project_id, result in results:
+        row = by_id[project_id]
+        _count_missed(missed, result or {})
+        for w in (result or {}).get("warnings") or []:
+            item = WarningItem(
+                w.get("code", ""), w.get("message", ""), row.unit_name, row.project, project_id
+            )
+            item.indicator = w.get("indicator") or ""
+            warnings.append(item)
     ranked = sorted(
         (m for m in missed.values() if m.missed), key=lambda m: (-m.missed, -m.lost, m.level2, m.name)
     )

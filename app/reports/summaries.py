@@ -72,6 +72,7 @@ class SummaryRow:
     policy_version: int | None
     computed_at: datetime | None
     from_snapshot: bool
+    live_result: dict[str, Any] | None = None  # the score JSON of a row scored live (no snapshot)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -239,6 +240,7 @@ def _live_rows(session: Session, ids: list[int]) -> dict[int, SummaryRow]:
             p.executed_wan, budget.rate if budget else None, budget.score if budget else None, level1,
             score.total if score else None, score.grade if score else None, p.status,
             score.policy.name if score else None, score.policy.version if score else None, None, False,
+            score.to_json() if score else None,
         )  # fmt: skip
     return out
 
