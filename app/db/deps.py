@@ -8,19 +8,13 @@ from typing import Annotated
 from fastapi import Depends
 from sqlalchemy.orm import Session
 
-from app.db.session import get_sessionmaker
+from app.db.session import session_scope
 
 
 def get_session() -> Iterator[Session]:
-    session = get_sessionmaker()()
-    try:
+    """The request's unit of work: committed on success, rolled back on any error."""
+    with session_scope() as session:
         yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 # scope="function": commit (or roll back) BEFORE the response is sent. With the default

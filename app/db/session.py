@@ -44,7 +44,7 @@ def get_sessionmaker() -> sessionmaker[Session]:
 
 @contextmanager
 def session_scope() -> Iterator[Session]:
-    """A unit of work for the CLI: commit on success, roll back on any error."""
+    """A unit of work (a request, a CLI command): commit on success, roll back on any error."""
     session = get_sessionmaker()()
     try:
         yield session
