@@ -30,12 +30,14 @@ def create_app() -> FastAPI:
     from app.scoring import web as scoring_web
     from app.submissions import api as submissions_api
     from app.submissions import web as submissions_web
+    from app.targets import web as targets_web
     from app.web import router as web_router
 
     app.include_router(accounts_web.router)
     app.include_router(accounts_api.router)
     app.include_router(web_router.router)
     app.include_router(scoring_web.router)
+    app.include_router(targets_web.router)
     app.include_router(submissions_api.router)
     app.include_router(submissions_web.router)
 

@@ -93,6 +93,15 @@ MATRIX: list[tuple[str, str, str, tuple[int, int, int, int, int, int]]] = [
     ("PUT",  "/api/v1/projects/{project_id}/actuals", "/api/v1/projects/{own_project}/actuals", (401, 200, 404, 403, 403, 403)),
     ("POST", "/api/v1/projects/{project_id}/submit", "/api/v1/projects/{own_project}/submit", (401, 422, 404, 403, 403, 403)),
     ("GET",  "/api/v1/projects/{project_id}/score", "/api/v1/projects/{own_project}/score", (401, 200, 404, 200, 200, 200)),
+    # target-table upload (issue 7): finance and admin only; an upload token that is not the
+    # caller's (or none) is 404, a post without a file 422; cancelling is idempotent (303).
+    ("GET",  "/imports",                           "/imports",                            (303, 403, 403, 200, 200, 303)),
+    ("POST", "/imports",                           "/imports",                            (303, 403, 403, 422, 422, 303)),
+    ("GET",  "/imports/history",                   "/imports/history",                    (303, 403, 403, 200, 200, 303)),
+    ("GET",  "/imports/{token}",                   "/imports/no-such-upload",             (303, 403, 403, 404, 404, 303)),
+    ("POST", "/imports/{token}/options",           "/imports/no-such-upload/options",     (303, 403, 403, 404, 404, 303)),
+    ("POST", "/imports/{token}/confirm",           "/imports/no-such-upload/confirm",     (303, 403, 403, 404, 404, 303)),
+    ("POST", "/imports/{token}/cancel",            "/imports/no-such-upload/cancel",      (303, 403, 403, 303, 303, 303)),
 ]
 # fmt: on
 

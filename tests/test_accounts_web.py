@@ -102,7 +102,9 @@ def test_post_without_csrf_token_is_refused_on_every_web_write(app, db):
     )
     assert ("POST", "/logout") in web_writes and ("POST", "/login") in web_writes
     for method, path in web_writes:
-        sample = path.format(project_id=world.own_project.id, token_id=1, indicator_id=1, name="central_2020")
+        sample = path.format(
+            project_id=world.own_project.id, token_id=1, indicator_id=1, name="central_2020", token="x"
+        )
         for token in (None, "forged-token"):
             data = {"csrf_token": token} if token else {}
             response = client.request(method, sample, data=data, follow_redirects=False)

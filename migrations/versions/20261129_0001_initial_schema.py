@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-29 05:19:44.827914
+Create Date: 2026-11-29 05:41:03.873331
 """
 
 from collections.abc import Sequence
@@ -168,6 +168,29 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("login_session", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_login_session_user_id"), ["user_id"], unique=False)
+
+    op.create_table(
+        "pending_upload",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("token", sa.String(length=64), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("filename", sa.String(length=500), nullable=False),
+        sa.Column("format", sa.String(length=8), nullable=False),
+        sa.Column("force_targets", sa.Boolean(), nullable=False),
+        sa.Column("sha256", sa.String(length=64), nullable=False),
+        sa.Column("size", sa.Integer(), nullable=False),
+        sa.Column("data", sa.LargeBinary(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["app_user.id"], name=op.f("fk_pending_upload_user_id_app_user"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_pending_upload")),
+        sa.UniqueConstraint("token", name=op.f("uq_pending_upload_token")),
+    )
+    with op.batch_alter_table("pending_upload", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_pending_upload_expires_at"), ["expires_at"], unique=False)
+        batch_op.create_index(batch_op.f("ix_pending_upload_user_id"), ["user_id"], unique=False)
 
     op.create_table(
         "project",
@@ -413,6 +436,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_project_status"))
 
     op.drop_table("project")
+    with op.batch_alter_table("pending_upload", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_pending_upload_user_id"))
+        batch_op.drop_index(batch_op.f("ix_pending_upload_expires_at"))
+
+    op.drop_table("pending_upload")
     with op.batch_alter_table("login_session", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_login_session_user_id"))
 

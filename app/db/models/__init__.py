@@ -4,6 +4,7 @@ from app.db.models.accounts import ApiToken, AuditLog, LoginFailure, LoginSessio
 from app.db.models.entry import IndicatorActual, ProjectStatusEvent
 from app.db.models.scoring import PolicyVersion, ScoreAdjustment, ScoreSnapshot, TargetAdjustment, YearPolicy
 from app.db.models.targets import ImportBatch, Indicator, Project, Unit
+from app.db.models.uploads import PendingUpload
 
 __all__ = [
     "ApiToken",
@@ -13,6 +14,7 @@ __all__ = [
     "IndicatorActual",
     "LoginFailure",
     "LoginSession",
+    "PendingUpload",
     "PolicyVersion",
     "Project",
     "ProjectStatusEvent",
