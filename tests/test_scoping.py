@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from fastapi import Depends
 from sqlalchemy import select
 
+from app.accounts import service as accounts_service
 from app.accounts.scoping import get_readable_project, get_writable_project, readable_projects, readable_units
 from app.core.errors import Forbidden, NotFound, Unprocessable
 from app.db.models import Project, Unit
@@ -80,3 +82,32 @@ def test_only_the_department_of_the_unit_may_write(db):
     for reviewer in (world.finance, world.admin):
         with pytest.raises(Forbidden):
             get_writable_project(session=db, user=reviewer, project_id=world.own_project.id)
+
+
+def test_require_api_role_builds_into_openapi_and_refuses_other_roles(db):
+    from fastapi import FastAPI
+    from fastapi.testclient import TestClient
+
+    from app.accounts.deps import require_api_role
+    from app.db.deps import get_session
+    from app.main import create_app
+
+    app: FastAPI = create_app()
+    finance_only = require_api_role("finance", write=True)
+
+    @app.get("/api/v1/_finance_probe")
+    def probe(user=Depends(finance_only)) -> dict:  # noqa: B008
+        return {"user": user.username}
+
+    def _session():
+        yield db
+
+    app.dependency_overrides[get_session] = _session
+    assert "/api/v1/_finance_probe" in app.openapi()["paths"]
+    fin = make_user(db, "fin_probe", "finance")
+    dept = make_user(db, "dept_probe", "department", ("309",))
+    client = TestClient(app)
+    for user, expected in ((fin, 200), (dept, 403)):
+        token = accounts_service.create_token(session=db, actor="test", user=user, scope="write")
+        answer = client.get("/api/v1/_finance_probe", headers={"Authorization": f"Bearer {token.plaintext}"})
+        assert answer.status_code == expected, answer.text

@@ -14,6 +14,7 @@ from app.accounts import service
 from app.accounts.deps import ApiAuth, ApiUser, ApiWriter, client_address
 from app.accounts.roles import SCOPES
 from app.core.errors import ErrorItem, Unprocessable, api_error_response
+from app.core.params import TokenId
 from app.db.deps import SessionDep
 from app.db.models.accounts import ApiToken
 
@@ -119,7 +120,7 @@ def my_tokens(session: SessionDep, user: ApiUser) -> list[TokenRead]:
 
 
 @router.post("/tokens/{token_id}/revoke", response_model=TokenRead, summary="吊销令牌")
-def revoke(request: Request, token_id: int, session: SessionDep, user: ApiWriter) -> TokenRead:
+def revoke(request: Request, token_id: TokenId, session: SessionDep, user: ApiWriter) -> TokenRead:
     """Revoke one of the caller's tokens (an admin: any token). Needs a write scope."""
     token = service.revoke_token(
         session=session, actor=user, token_id=token_id, owner=user, address=client_address(request)

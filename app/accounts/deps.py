@@ -170,7 +170,9 @@ def require_api_role(*roles: str, write: bool = False) -> Callable[..., User]:
     _check_roles(roles)
     base = require_write_scope if write else current_api_user
 
-    def dependency(user: Annotated[User, Depends(base)]) -> User:
+    # A default, not ``Annotated[..., Depends(base)]``: with postponed annotations FastAPI would
+    # have to resolve the local name ``base`` from the module's globals and fail.
+    def dependency(user: User = Depends(base)) -> User:
         if user.role not in roles:
             raise _role_error(roles)
         return user

@@ -1,0 +1,14 @@
+"""Shared bounds for path and query parameters, so no request reaches the database with a value
+the column cannot hold (ids are 32-bit integers on SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Path, Query
+
+MAX_ID = 2**31 - 1
+MIN_YEAR, MAX_YEAR = 1900, 2999
+
+TokenId = Annotated[int, Path(ge=1, le=MAX_ID, description="令牌 id")]
+YearQuery = Annotated[int | None, Query(ge=MIN_YEAR, le=MAX_YEAR, description="预算年度")]
