@@ -174,7 +174,7 @@ def _from_snapshots(
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
         stmt = select(ScoreSnapshot.project_id, ScoreSnapshot.result).where(
-            ScoreSnapshot.project_id.in_(chunk), ScoreSnapshot.is_latest.is_(True)
+            ScoreSnapshot.project_id.in_(chunk), ScoreSnapshot.is_latest
         )
         results.extend((pid, result) for pid, result in session.execute(stmt))
     for project_id, result in results:

@@ -188,7 +188,7 @@ def _statement(filters: SummaryFilter, user: User | None):
             snap.id,
         )  # fmt: skip
         .join(Unit, Project.unit_id == Unit.id)
-        .outerjoin(snap, and_(snap.project_id == Project.id, snap.is_latest.is_(True)))
+        .outerjoin(snap, and_(snap.project_id == Project.id, snap.is_latest))
     )
     stmt = readable_projects(stmt, user)
     if filters.year is not None:
