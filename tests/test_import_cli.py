@@ -110,3 +110,18 @@ def test_db_upgrade_then_seed_if_empty(fresh_database_url: str) -> None:
     with engine.connect() as conn:
         assert conn.scalar(text("select count(*) from import_batch")) == 1
     engine.dispose()
+
+
+def test_import_leaves_an_audit_row_shown_in_chinese(migrated: str) -> None:
+    assert jixiao("import", str(SEED), url=migrated).returncode == 0
+    engine = create_engine(migrated)
+    with engine.connect() as conn:
+        actor, after = conn.execute(
+            text("select actor_name, after from audit_log where action = 'targets.import'")
+        ).one()
+    engine.dispose()
+    assert actor.startswith("cli")
+    assert "menyuan-emergency-2023.txt" in str(after)
+    listing = jixiao("audit", url=migrated)
+    assert listing.returncode == 0, listing.stderr
+    assert "导入绩效目标表" in listing.stdout

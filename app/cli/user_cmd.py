@@ -313,6 +313,9 @@ def _audit(args: argparse.Namespace) -> int:
 
     from app.accounts import audit
     from app.cli import CliError
+    from app.main import area_modules
+
+    area_modules()  # every area registers its audit action labels when imported
 
     def day(value: str | None, option: str) -> date | None:
         if not value:
