@@ -16,6 +16,7 @@ from app.reports.scores import project_form, readable_project
 from app.review import service
 from app.scoring import service as scoring
 from app.submissions.status import STATUS_LABELS
+from app.targets.labels import DIRECTION_LABELS
 from app.web.templating import templates
 
 router = APIRouter(include_in_schema=False)
@@ -34,15 +35,6 @@ FLAG_LABELS = {
     "missing_baseline": "缺少基数",
     "not_applicable": "不适用",
     "unscorable_target": "指标值无法评分",
-}
-DIRECTION_LABELS = {
-    "positive": "正向",
-    "reverse": "反向",
-    "zero_target": "零目标",
-    "qualitative": "定性",
-    "deadline": "时限",
-    "reference": "参照基数",
-    "unparsed": "未识别",
 }
 templates.env.globals.setdefault("status_labels", STATUS_LABELS)
 templates.env.globals.setdefault("flag_labels", FLAG_LABELS)

@@ -20,6 +20,7 @@ from app.core.errors import Conflict, ErrorItem, Forbidden, Unprocessable
 from app.db.models import Indicator, Project, ScoreAdjustment, TargetAdjustment, User
 from app.scoring.engine import Adjustment
 from app.scoring.policies import actor_name
+from app.targets.labels import KIND_LABELS
 
 AUDIT_ACTION_LABELS.update(
     {
@@ -38,8 +39,6 @@ AUDIT_FIELD_LABELS.update(
         "target": "指标值",
     }
 )
-
-KIND_LABELS = {"numeric": "定量", "qualitative": "定性", "deadline": "时限", "reference": "参照"}
 
 
 def adjust_score(
@@ -115,27 +114,10 @@ def clear_score_adjustment(
     *, session: Session, indicator: Indicator, actor: Actor, address: str | None = None
 ) -> bool:
     """Remove the reviewer's score (the computed one applies again). False when there was none."""
-    project = _project(session, indicator)
-    _check_actor(actor)
-    _check_open(project)
-    row = session.scalar(select(ScoreAdjustment).where(ScoreAdjustment.indicator_id == indicator.id))
-    if row is None:
-        return False
-    before = {"score": row.score, "reason": row.reason}
-    session.delete(row)
-    session.flush()
-    record_audit(
-        session=session,
-        actor=actor,
-        action="score.adjust_clear",
-        entity="indicator",
-        entity_id=indicator.id,
-        entity_name=f"{project.name} / {indicator.name}",
-        before=before,
-        after=None,
-        address=address,
-    )
-    return True
+    return _clear(
+        session, indicator, actor, address, ScoreAdjustment, "score.adjust_clear",
+        before=lambda row: {"score": row.score, "reason": row.reason}, after=None,
+    )  # fmt: skip
 
 
 def adjust_target(
@@ -203,24 +185,32 @@ def clear_target_adjustment(
     *, session: Session, indicator: Indicator, actor: Actor, address: str | None = None
 ) -> bool:
     """Score against the original target again. False when there was no adjustment."""
+    return _clear(
+        session, indicator, actor, address, TargetAdjustment, "target.adjust_clear",
+        before=lambda row: {"target": row.raw, "reason": row.reason}, after={"target": indicator.raw},
+    )  # fmt: skip
+
+
+def _clear(session, indicator, actor, address, model, action, *, before, after) -> bool:
+    """Delete the indicator's adjustment of ``model`` (if any) and audit it."""
     project = _project(session, indicator)
     _check_actor(actor)
     _check_open(project)
-    row = session.scalar(select(TargetAdjustment).where(TargetAdjustment.indicator_id == indicator.id))
+    row = session.scalar(select(model).where(model.indicator_id == indicator.id))
     if row is None:
         return False
-    before = {"target": row.raw, "reason": row.reason}
+    old = before(row)
     session.delete(row)
     session.flush()
     record_audit(
         session=session,
         actor=actor,
-        action="target.adjust_clear",
+        action=action,
         entity="indicator",
         entity_id=indicator.id,
         entity_name=f"{project.name} / {indicator.name}",
-        before=before,
-        after={"target": indicator.raw},
+        before=old,
+        after=after,
         address=address,
     )
     return True

@@ -23,7 +23,7 @@ from app.accounts.deps import client_address, require_role
 from app.db.deps import SessionDep
 from app.db.models import User
 from app.targets import upload
-from app.web.router import DIRECTION_LABELS, KIND_LABELS
+from app.targets.labels import DIRECTION_LABELS, KIND_LABELS
 from app.web.templating import templates
 
 router = APIRouter(include_in_schema=False)

@@ -11,26 +11,10 @@ from app.accounts.scoping import get_readable_project, readable_projects
 from app.db.deps import SessionDep
 from app.db.models import Project
 from app.targets import queries
+from app.targets.labels import DIRECTION_LABELS, KIND_LABELS
 from app.web.templating import templates
 
 router = APIRouter(include_in_schema=False)
-
-KIND_LABELS = {
-    "numeric": "定量",
-    "qualitative": "定性",
-    "deadline": "时限",
-    "reference": "参照",
-    "unparsed": "未识别",
-}
-DIRECTION_LABELS = {
-    "positive": "正向",
-    "reverse": "反向",
-    "zero_target": "零目标",
-    "qualitative": "定性",
-    "deadline": "时限",
-    "reference": "参照基数",
-    "unparsed": "未识别",
-}
 
 
 @router.get("/", response_class=HTMLResponse)
