@@ -13,10 +13,10 @@ from sqlalchemy import select
 from app.accounts.deps import ApiUser
 from app.accounts.scoping import readable_projects
 from app.core.errors import NotFound
+from app.core.params import MAX_ID, ProjectId, UnitCode
 from app.db.deps import SessionDep
 from app.db.models import Project, Unit
 from app.reports import writers
-from app.reports.params import INT32_MAX, ProjectId, UnitCode
 from app.reports.scores import PROJECT_OPTIONS, project_form, readable_project
 from app.reports.summaries import (
     SummaryFilter,
@@ -138,7 +138,7 @@ def summaries(
     format: Annotated[Literal["json", "csv", "xlsx"], Query(description="输出格式")] = "json",
     group: Annotated[Literal["unit"] | None, Query(description="unit：附按单位汇总")] = None,
     limit: Annotated[int | None, Query(ge=1, le=MAX_LIMIT, description="每页条数（JSON 默认 100）")] = None,
-    offset: Annotated[int, Query(ge=0, le=INT32_MAX, description="跳过的条数")] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_ID, description="跳过的条数")] = 0,
     page: Annotated[
         int | None, Query(ge=1, le=1_000_000, description="页码（与 page_size 一起使用）")
     ] = None,

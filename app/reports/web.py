@@ -11,12 +11,12 @@ from markupsafe import Markup
 
 from app.accounts.audit import LOCAL_TZ
 from app.accounts.deps import CurrentUser, require_role
+from app.core.params import ProjectId
 from app.db.deps import SessionDep
 from app.db.models.accounts import User
 from app.reports import years as across
 from app.reports.form import pct
 from app.reports.overview import build_overview
-from app.reports.params import ProjectId
 from app.reports.scores import project_form, readable_project
 from app.review import service as review
 from app.web.templating import templates

@@ -9,9 +9,9 @@ from fastapi import APIRouter, Depends, Request
 from app.accounts.deps import ApiUser, ApiWriter, client_address
 from app.accounts.scoping import get_readable_project
 from app.core.errors import Forbidden
+from app.core.params import ProjectId
 from app.db.deps import SessionDep
 from app.db.models.accounts import User
-from app.reports.params import ProjectId
 from app.review import service
 from app.review.schemas import HistoryRead, ReopenCreate, ReviewCreate, ReviewRead, StatusEventRead
 from app.submissions.status import STATUS_LABELS

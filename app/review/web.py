@@ -9,9 +9,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.accounts.deps import client_address, require_role
 from app.core.errors import AppError
+from app.core.params import MAX_ID, ProjectId
 from app.db.deps import SessionDep
 from app.db.models.accounts import User
-from app.reports.params import ProjectId
 from app.reports.scores import project_form, readable_project
 from app.review import service
 from app.scoring import service as scoring
@@ -146,7 +146,7 @@ def review_adjust(
     project_id: ProjectId,
     session: SessionDep,
     user: Finance,
-    indicator_id: Annotated[int, Form(ge=1, le=2_147_483_647)],
+    indicator_id: Annotated[int, Form(ge=1, le=MAX_ID)],
     kind: Annotated[str, Form()] = "score",
     value: Annotated[str, Form(max_length=200)] = "",
     reason: Annotated[str, Form(max_length=2000)] = "",

@@ -15,18 +15,17 @@ from fastapi import APIRouter, Query, Request
 from app.accounts.deps import ApiUser, ApiWriter, client_address
 from app.accounts.scoping import get_readable_project, get_writable_project
 from app.core.errors import Unprocessable
+from app.core.params import MAX_ID, ProjectId
 from app.db.deps import SessionDep
 from app.db.models import Project
 from app.db.models.accounts import User
 from app.submissions import queries, service
 from app.submissions.schemas import (
-    MAX_ID,
     ActualsUpdate,
     BudgetRead,
     ErrorRead,
     EventRead,
     IndicatorRead,
-    ProjectId,
     ProjectList,
     ProjectRead,
     ProjectSummary,

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.core.errors import ErrorItem
@@ -20,9 +19,6 @@ from app.scoring.actuals import GRADE_LABELS
 from app.submissions import entries as E
 from app.submissions.queries import ProjectRow
 from app.submissions.status import STATUS_LABELS
-
-MAX_ID = 2**31 - 1  # ids are 32-bit integers in both databases
-ProjectId = Annotated[int, Path(ge=1, le=MAX_ID, description="项目 id")]
 
 # ------------------------------------------------------------------------------ request bodies
 

@@ -27,11 +27,11 @@ from app.accounts.audit import as_local
 from app.accounts.deps import CurrentUser, client_address, require_role
 from app.accounts.scoping import get_readable_project, get_writable_project, sees_all_units
 from app.core.errors import Conflict
+from app.core.params import ProjectId
 from app.db.deps import SessionDep
 from app.db.models.accounts import User
 from app.submissions import entries as E
 from app.submissions import queries, service, workbook
-from app.submissions.schemas import ProjectId
 from app.submissions.service import StaleVersion
 from app.submissions.status import STATUS_LABELS, ensure_editable
 from app.submissions.views import form_context
