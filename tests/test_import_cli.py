@@ -125,3 +125,10 @@ def test_import_leaves_an_audit_row_shown_in_chinese(migrated: str) -> None:
     listing = jixiao("audit", url=migrated)
     assert listing.returncode == 0, listing.stderr
     assert "导入绩效目标表" in listing.stdout
+
+
+def test_db_upgrade_creates_the_sqlite_folder(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'not-yet' / 'jixiao.db'}"
+    run = jixiao("db", "upgrade", url=url)
+    assert run.returncode == 0, run.stderr
+    assert (tmp_path / "not-yet" / "jixiao.db").exists()

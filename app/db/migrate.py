@@ -9,6 +9,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
 from app.core.config import PROJECT_ROOT
+from app.db.session import ensure_sqlite_directory
 
 
 def alembic_config(database_url: str) -> Config:
@@ -19,6 +20,7 @@ def alembic_config(database_url: str) -> Config:
 
 
 def upgrade_to_head(database_url: str) -> None:
+    ensure_sqlite_directory(database_url)
     command.upgrade(alembic_config(database_url), "head")
 
 
