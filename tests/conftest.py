@@ -24,6 +24,13 @@ _TMP = Path(tempfile.mkdtemp(prefix="jixiao-test-"))
 os.environ.setdefault("JIXIAO_ENV", "test")
 os.environ.setdefault("SECRET_KEY", "test-secret-key")
 
+# Property tests: no per-example time limit (CI machines are shared and slow at times); the
+# number of examples stays as each test sets it.
+from hypothesis import settings as _hypothesis_settings  # noqa: E402
+
+_hypothesis_settings.register_profile("jixiao", deadline=None)
+_hypothesis_settings.load_profile("jixiao")
+
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "seeds" / "menyuan-emergency-2023.txt"
 
