@@ -132,3 +132,9 @@ def test_db_upgrade_creates_the_sqlite_folder(tmp_path: Path) -> None:
     run = jixiao("db", "upgrade", url=url)
     assert run.returncode == 0, run.stderr
     assert (tmp_path / "not-yet" / "jixiao.db").exists()
+
+
+def test_serve_refuses_politely_on_unmigrated_database(fresh_database_url: str) -> None:
+    run = jixiao("serve", "--port", "1", url=fresh_database_url)
+    assert run.returncode != 0
+    assert "jixiao db upgrade" in run.stderr and "Traceback" not in run.stderr
