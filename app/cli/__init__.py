@@ -16,6 +16,7 @@ COMMAND_MODULES = (
     "app.cli.import_cmd",
     "app.cli.parse_cmd",
     "app.cli.policy_cmd",
+    "app.cli.rescore_cmd",
     "app.cli.score_cmd",
     "app.cli.user_cmd",
 )

@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any
 
 from app.scoring.actuals import DateActual, GradeActual, NotApplicable, NumberActual, ReferenceActual
@@ -42,23 +43,28 @@ class Case:
         )
 
 
-def score_case(source: str | Mapping[str, Any]) -> ProjectScore:
-    """Score a case given as JSON text or as an already-loaded dict."""
-    case = load_case(source)
+def score_case(source: str | Mapping[str, Any], *, policy: Policy | None = None) -> ProjectScore:
+    """Score a case given as JSON text or as an already-loaded dict.
+
+    ``policy``: the case's policy already loaded (``source["policy"]`` is then not read again),
+    for callers scoring many cases of one policy (``app.scoring.rescore``).
+    """
+    case = load_case(source, policy=policy)
     try:
         return case.score()
     except ScoringError as exc:
         raise CaseError(str(exc)) from None
 
 
-def load_case(source: str | Mapping[str, Any]) -> Case:
+def load_case(source: str | Mapping[str, Any], *, policy: Policy | None = None) -> Case:
     from app.targets.grammar import parse_target
 
     data = _load(source)
-    try:
-        policy = policy_from_spec(data.get("policy"))
-    except PolicyError as exc:
-        raise CaseError(str(exc)) from None
+    if policy is None:
+        try:
+            policy = policy_from_spec(data.get("policy"))
+        except PolicyError as exc:
+            raise CaseError(str(exc)) from None
     year = data.get("year")
     if year is not None and not isinstance(year, int):
         try:
@@ -81,7 +87,7 @@ def load_case(source: str | Mapping[str, Any]) -> Case:
         level2 = str(row.get("level2") or "")
         raw_target = row["target"]
         if isinstance(raw_target, dict):
-            target = target_from_json(raw_target, where)
+            target = _target_from_json_memo(raw_target, where)
         else:
             target = parse_target(str(raw_target), level2=level2 or None, year=year)
         direction = row.get("direction")
@@ -172,6 +178,24 @@ def actual_to_json(actual: Any) -> Any:
     if isinstance(actual, date):
         return {"date": actual.isoformat()}
     return actual
+
+
+def _target_from_json_memo(data: Mapping[str, Any], where: str) -> Target:
+    """``target_from_json``, memoised on the JSON's items when they are all text (targets repeat
+    across projects; a ``Target`` is immutable). Anything else, or invalid input, takes the plain
+    path (and its error message)."""
+    items = tuple(data.items())
+    if all(type(v) is str or v is None for _, v in items):
+        try:
+            return _target_of_items(items)
+        except CaseError:
+            pass
+    return target_from_json(data, where)
+
+
+@lru_cache(maxsize=1 << 16)
+def _target_of_items(items: tuple[tuple[str, Any], ...]) -> Target:
+    return target_from_json(dict(items))
 
 
 def target_from_json(data: Mapping[str, Any], where: str = "target") -> Target:

@@ -39,6 +39,7 @@ from app.scoring.engine import Adjustment
 from app.scoring.policies import actor_name, policy_for_year
 from app.scoring.policy import Policy
 from app.scoring.snapshots import summary_columns
+from app.targets.types import ParsedIndicator, Target
 
 CHUNK = 500
 
@@ -72,36 +73,63 @@ class _Actual:
 
     __slots__ = ("raw", "value", "grade", "manual_score", "completed_on", "baseline", "not_applicable")
 
-    def __init__(self, row: Any) -> None:
-        self.raw = row.a_raw
-        self.value = row.a_value
-        self.grade = row.a_grade
-        self.manual_score = row.a_manual_score
-        self.completed_on = row.a_completed_on
-        self.baseline = row.a_baseline
-        self.not_applicable = row.a_not_applicable
+    def __init__(self, values: tuple[Any, ...]) -> None:
+        (self.raw, self.value, self.grade, self.manual_score, self.completed_on, self.baseline,
+         self.not_applicable) = values  # fmt: skip
 
 
 class _Indicator:
     """An ``Indicator`` row with its actual, as ``engine_indicator``/``engine_actual`` read it."""
 
     __slots__ = (
-        "id", "level1", "level2", "name", "raw", "kind", "operator", "value", "unit", "expected",
-        "deadline", "reference", "direction", "points", "actual",
+        "id", "project_id", "level1", "level2", "name", "raw", "kind", "operator", "value", "unit",
+        "expected", "deadline", "reference", "direction", "points", "actual",
     )  # fmt: skip
 
-    def __init__(self, row: Any) -> None:
-        self.id = row.id
-        self.level1, self.level2, self.name = row.level1, row.level2, row.name
-        self.raw, self.kind, self.operator = row.raw, row.kind, row.operator
-        self.value, self.unit, self.expected = row.value, row.unit, row.expected
-        self.deadline, self.reference = _date(row.deadline), row.reference
-        self.direction, self.points = row.direction, row.points
-        self.actual = _Actual(row) if row.a_id is not None else None
+    def __init__(self, row: tuple[Any, ...]) -> None:
+        # positional, in the order of _INDICATOR_COLUMNS (a Row's attribute lookup costs more)
+        (self.id, self.project_id, self.level1, self.level2, self.name, self.raw, self.kind,
+         self.operator, self.value, self.unit, self.expected, deadline, self.reference,
+         self.direction, self.points, actual_id) = row[:16]  # fmt: skip
+        self.deadline = _date(deadline)
+        self.actual = _Actual(row[16:]) if actual_id is not None else None
+
+    def engine(self) -> ParsedIndicator:
+        """``engine_indicator(self)`` for an indicator without an adjusted target, built directly."""
+        target = Target(
+            self.raw, self.kind, self.operator, self.value, self.unit,  # type: ignore[arg-type]
+            self.expected, self.deadline, self.reference,
+        )  # fmt: skip
+        return ParsedIndicator(self.level1, self.level2, self.name, target, self.points, self.direction)  # type: ignore[arg-type]
 
 
 def _date(value: Any) -> date | None:
     return date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def chunk_statements(ids: Sequence[int]) -> dict[str, Any]:
+    """The reads of one chunk (also what the benchmark times as the floor of a re-score):
+    the projects (locked), their indicators joined with their actuals in position order, the
+    adjustments, and the keys of their latest snapshots."""
+    return {
+        "projects": select(Project.id, Project.year, Project.full_year_budget_wan, Project.executed_wan)
+        .where(Project.id.in_(ids))
+        .order_by(Project.id)
+        .with_for_update(),
+        "indicators": select(*_INDICATOR_COLUMNS)
+        .outerjoin(IndicatorActual.__table__, _ACT.indicator_id == _IND.id)
+        .where(_IND.project_id.in_(ids))
+        .order_by(_IND.project_id, _IND.position),
+        "target_adjustments": select(TargetAdjustment).where(TargetAdjustment.project_id.in_(ids)),
+        "score_adjustments": select(ScoreAdjustment).where(ScoreAdjustment.project_id.in_(ids)),
+        "latest": select(
+            ScoreSnapshot.id,
+            ScoreSnapshot.project_id,
+            ScoreSnapshot.inputs_hash,
+            ScoreSnapshot.policy_name,
+            ScoreSnapshot.policy_version,
+        ).where(ScoreSnapshot.project_id.in_(ids), ScoreSnapshot.is_latest),
+    }
 
 
 def rescore_year(
@@ -112,12 +140,17 @@ def rescore_year(
     reason: str = "rescore",
     policy: Policy | None = None,
     chunk: int = CHUNK,
+    share: tuple[int, int] = (0, 1),
 ) -> Iterator[RescoreStats]:
     """Re-score every project of ``year`` with the year's policy (or ``policy``), a chunk at a
-    time; yields each chunk's figures after flushing it (commit there)."""
+    time; yields each chunk's figures after flushing it (commit there).
+
+    ``share=(k, n)``: only every n-th chunk from the k-th, so that n processes can split a year
+    (``jixiao rescore --processes n``)."""
     policy = policy or policy_for_year(session=session, year=year)
     ids = list(session.scalars(select(Project.id).where(Project.year == year).order_by(Project.id)))
-    for start in range(0, len(ids), chunk):
+    k, n = share
+    for start in range(k * chunk, len(ids), n * chunk):
         yield rescore_projects(
             session=session, project_ids=ids[start : start + chunk], actor=actor, reason=reason, policy=policy
         )
@@ -141,45 +174,17 @@ def rescore_projects(
     stats = RescoreStats()
     if not project_ids:
         return stats
-    ids = sorted(project_ids)
-    projects = {
-        p.id: p
-        for p in session.execute(
-            select(Project.id, Project.year, Project.full_year_budget_wan, Project.executed_wan)
-            .where(Project.id.in_(ids))
-            .order_by(Project.id)
-            .with_for_update()
-        )
-    }
+    read = chunk_statements(sorted(project_ids))
+    projects = {p.id: p for p in session.execute(read["projects"])}
     rows: dict[int, list[_Indicator]] = {pid: [] for pid in projects}
-    stmt = (
-        select(*_INDICATOR_COLUMNS)
-        .outerjoin(IndicatorActual.__table__, _ACT.indicator_id == _IND.id)
-        .where(_IND.project_id.in_(ids))
-        .order_by(_IND.project_id, _IND.position)
-    )
-    for r in session.execute(stmt):
-        rows[r.project_id].append(_Indicator(r))
-    targets = {
-        a.indicator_id: a
-        for a in session.scalars(select(TargetAdjustment).where(TargetAdjustment.project_id.in_(ids)))
-    }
+    for r in session.execute(read["indicators"]):
+        ind = _Indicator(r)
+        rows[ind.project_id].append(ind)
+    targets = {a.indicator_id: a for a in session.scalars(read["target_adjustments"])}
     scores = {
-        a.indicator_id: Adjustment(a.score, a.reason)
-        for a in session.scalars(select(ScoreAdjustment).where(ScoreAdjustment.project_id.in_(ids)))
+        a.indicator_id: Adjustment(a.score, a.reason) for a in session.scalars(read["score_adjustments"])
     }
-    latest = {
-        s.project_id: s
-        for s in session.execute(
-            select(
-                ScoreSnapshot.id,
-                ScoreSnapshot.project_id,
-                ScoreSnapshot.inputs_hash,
-                ScoreSnapshot.policy_name,
-                ScoreSnapshot.policy_version,
-            ).where(ScoreSnapshot.project_id.in_(ids), ScoreSnapshot.is_latest)
-        )
-    }
+    latest = {s.project_id: s for s in session.execute(read["latest"])}
     policies: dict[int, Policy] = {}
     name = actor_name(actor)
     replaced: list[int] = []
@@ -198,7 +203,8 @@ def rescore_projects(
         )
         engine_inds, actuals, adjustments = [], [], {}
         for i, row in enumerate(inds):
-            ind = engine_indicator(row, targets.get(row.id))  # type: ignore[arg-type]
+            adjusted = targets.get(row.id)
+            ind = row.engine() if adjusted is None else engine_indicator(row, adjusted)  # type: ignore[arg-type]
             engine_inds.append(ind)
             actuals.append(engine_actual(row, ind.direction))  # type: ignore[arg-type]
             if row.id in scores:
@@ -221,7 +227,7 @@ def rescore_projects(
             stats.unchanged += 1
             continue
         try:
-            result = score_case(inputs)
+            result = score_case(inputs, policy=pol)
         except CaseError:
             stats.unscorable += 1  # e.g. points not summing: the old snapshot stays
             continue
@@ -247,7 +253,7 @@ def rescore_projects(
             execution_options={"synchronize_session": False},
         )
     if new:
-        session.execute(insert(ScoreSnapshot), new)
+        session.execute(insert(ScoreSnapshot.__table__), new)
         stats.stored += len(new)
     session.flush()
     return stats
