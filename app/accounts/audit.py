@@ -122,8 +122,12 @@ def record_audit(
     after: Mapping[str, Any] | None,
     entity_name: str | None = None,
     address: str | None = None,
+    flush: bool = True,
 ) -> AuditLog:
     """Append one audit row (flushed, not committed — the request/CLI boundary commits).
+
+    ``flush=False`` leaves the row to the caller's next flush: a save writing many rows flushes
+    once, so they go out as one multi-row INSERT instead of one round trip each.
 
     ``actor``: the ``User`` who acted, or a name such as ``cli_actor()`` / ``"system"``.
     ``entity``/``entity_id``: what changed (``"project"``, 42); ``entity_name``: how a clerk
@@ -148,7 +152,8 @@ def record_audit(
         address=address,
     )
     session.add(row)
-    session.flush()
+    if flush:
+        session.flush()
     return row
 
 

@@ -438,6 +438,7 @@ def apply_plan(*, session: Session, plan: EntryPlan, actor: Actor, address: str 
             before=audit_before,
             after=None if action == "actual.delete" else _changed(old, cols, cols),
             address=address,
+            flush=False,  # one flush below: the rows go out together
         )
     _flush(session, project, checked)
 
