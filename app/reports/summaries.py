@@ -160,6 +160,18 @@ def unit_ids_under(code: str) -> Select[tuple[int]]:
     return select(tree.c.id)
 
 
+def _filtered(stmt, filters: SummaryFilter, user: User | None):
+    """``stmt`` (over Project ⋈ Unit) restricted to the caller's units, year, unit subtree, status."""
+    stmt = readable_projects(stmt, user)
+    if filters.year is not None:
+        stmt = stmt.where(Project.year == filters.year)
+    if filters.unit:
+        stmt = stmt.where(Project.unit_id.in_(unit_ids_under(filters.unit)))
+    if filters.status:
+        stmt = stmt.where(Project.status == filters.status if filters.status in STATUSES else false())
+    return stmt
+
+
 def _statement(filters: SummaryFilter, user: User | None):
     snap = aliased(ScoreSnapshot)
     stmt = (
@@ -190,13 +202,7 @@ def _statement(filters: SummaryFilter, user: User | None):
         .join(Unit, Project.unit_id == Unit.id)
         .outerjoin(snap, and_(snap.project_id == Project.id, snap.is_latest))
     )
-    stmt = readable_projects(stmt, user)
-    if filters.year is not None:
-        stmt = stmt.where(Project.year == filters.year)
-    if filters.unit:
-        stmt = stmt.where(Project.unit_id.in_(unit_ids_under(filters.unit)))
-    if filters.status:
-        stmt = stmt.where(Project.status == filters.status if filters.status in STATUSES else false())
+    stmt = _filtered(stmt, filters, user)
     if filters.grade:
         # Projects without a snapshot are scored live below and filtered afterwards.
         stmt = stmt.where(or_(snap.grade == filters.grade, snap.id.is_(None)))
@@ -269,6 +275,8 @@ def query_summaries(
     the matching rows are read, the missing ones scored live, filtered by grade and sliced.
     """
     stmt, snap = _statement(filters, user)
+    if limit is not None and not filters.grade and not with_all:
+        return _page(session, stmt, filters, user, offset, limit)
     count, with_snapshot = session.execute(stmt.with_only_columns(func.count(), func.count(snap.id))).one()
     missing_ids = []
     if count != with_snapshot:
@@ -296,6 +304,57 @@ def query_summaries(
         rows.append(row)
     end = None if limit is None else offset + limit
     return SummaryPage(rows[offset:end], len(rows), offset, limit, rows if with_all else None)
+
+
+def _page(
+    session: Session, stmt, filters: SummaryFilter, user: User | None, offset: int, limit: int
+) -> SummaryPage:
+    """One page without a grade filter, without sorting or joining the whole year.
+
+    The number of matching projects of each unit, in unit-code order, is one GROUP BY over the
+    project index (the count is their sum); only the units the page falls in are then sorted and
+    read, with their snapshots. A project of the page that has no snapshot yet is scored live —
+    the rows, their order and the count are what the general path gives (a missing snapshot
+    changes neither order nor count when there is no grade filter).
+    """
+    base = _filtered(select(Project.id).join(Unit, Project.unit_id == Unit.id), filters, user)
+    # counted per (year, unit) on the project index first, then the ≤ a few thousand groups sorted
+    per_unit = (
+        _filtered(select(Project.year, Project.unit_id, func.count().label("n")), filters, user)
+        .group_by(Project.year, Project.unit_id)
+        .subquery()
+    )
+    groups = session.execute(
+        select(per_unit.c.year, Unit.code, per_unit.c.unit_id, per_unit.c.n)
+        .join(Unit, Unit.id == per_unit.c.unit_id)
+        .order_by(per_unit.c.year, Unit.code)
+    ).all()
+    count = sum(n for *_, n in groups)
+    chosen: list[tuple[int, int]] = []
+    seen = skip = 0
+    for year, _code, unit_id, n in groups:
+        if seen + n <= offset:
+            seen += n
+            continue
+        if not chosen:
+            skip = offset - seen
+        chosen.append((year, unit_id))
+        seen += n
+        if seen >= offset + limit:
+            break
+    if not chosen:
+        return SummaryPage([], count, offset, limit)
+    years = {y for y, _ in chosen}
+    if len(years) == 1:
+        where = and_(Project.year == chosen[0][0], Project.unit_id.in_([u for _, u in chosen]))
+    else:
+        where = or_(*(and_(Project.year == y, Project.unit_id == u) for y, u in chosen))
+    page_ids = list(session.scalars(base.where(where).order_by(*ORDER).offset(skip).limit(limit)))
+    values = session.execute(stmt.where(Project.id.in_(page_ids)).order_by(*ORDER)).all() if page_ids else []
+    missing = [v[0] for v in values if v[21] is None]
+    live = _live_rows(session, missing) if missing else {}
+    rows = [live[v[0]] if v[21] is None else _row(v) for v in values]
+    return SummaryPage(rows, count, offset, limit)
 
 
 def etag_of(*parts: Any) -> str:
