@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cache
 from typing import Any
 
 from sqlalchemy import Select, and_, false, func, or_, select
@@ -172,7 +173,9 @@ def _filtered(stmt, filters: SummaryFilter, user: User | None):
     return stmt
 
 
-def _statement(filters: SummaryFilter, user: User | None):
+@cache
+def _unfiltered():
+    """The summary row of every project (statements are immutable: built once, filtered per request)."""
     snap = aliased(ScoreSnapshot)
     stmt = (
         select(
@@ -202,6 +205,11 @@ def _statement(filters: SummaryFilter, user: User | None):
         .join(Unit, Project.unit_id == Unit.id)
         .outerjoin(snap, and_(snap.project_id == Project.id, snap.is_latest))
     )
+    return stmt, snap
+
+
+def _statement(filters: SummaryFilter, user: User | None):
+    stmt, snap = _unfiltered()
     stmt = _filtered(stmt, filters, user)
     if filters.grade:
         # Projects without a snapshot are scored live below and filtered afterwards.
@@ -324,10 +332,11 @@ def _page(
         .group_by(Project.year, Project.unit_id)
         .subquery()
     )
+    unit = Unit.__table__.c  # plain columns: thousands of groups, no ORM row processing
     groups = session.execute(
-        select(per_unit.c.year, Unit.code, per_unit.c.unit_id, per_unit.c.n)
-        .join(Unit, Unit.id == per_unit.c.unit_id)
-        .order_by(per_unit.c.year, Unit.code)
+        select(per_unit.c.year, unit.code, per_unit.c.unit_id, per_unit.c.n)
+        .join(Unit.__table__, unit.id == per_unit.c.unit_id)
+        .order_by(per_unit.c.year, unit.code)
     ).all()
     count = sum(n for *_, n in groups)
     chosen: list[tuple[int, int]] = []
