@@ -46,6 +46,10 @@ def create_app() -> FastAPI:
     )
     install_error_handlers(app)
     app.add_middleware(SessionCookieCleanup)
+    if get_settings().is_sqlite:
+        from app.db.write_queue import SQLiteWriteQueue
+
+        app.add_middleware(SQLiteWriteQueue)  # one writing request at a time per process
     app.mount("/static", StaticFiles(directory=PROJECT_ROOT / "static"), name="static")
 
     for module in area_modules():

@@ -32,8 +32,15 @@ def _json(value) -> str:
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         ensure_sqlite_directory(url)
+        # The pool covers the server's thread pool (40 requests at a time): SQLite connections are
+        # cheap, and a request waiting for a connection while another holds the write lock and waits
+        # for one too ends in "QueuePool limit reached" instead of a queue.
         engine = create_engine(
-            url, connect_args={"check_same_thread": False, "timeout": 30}, json_serializer=_json
+            url,
+            connect_args={"check_same_thread": False, "timeout": 30},
+            json_serializer=_json,
+            pool_size=20,
+            max_overflow=30,
         )
 
         @event.listens_for(engine, "connect")
