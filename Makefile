@@ -32,8 +32,10 @@ lint: install
 	$(BIN)/ruff check app tests benchmarks
 	$(BIN)/ruff format --check app tests benchmarks
 
+# Benchmarks (not part of `make test`): SQLite and a throwaway PostgreSQL cluster; BENCH_SCALE=0.1
+# for a quick look (README "Performance" reports full scale); BENCH_ARGS="parse rescore" for some.
 bench: install
-	$(BIN)/python -m benchmarks
+	bash -c 'source .ci/postgres.sh && pg_start && trap pg_stop EXIT && BENCH_PG_URL=$$PG_URL $(BIN)/python -m benchmarks $(BENCH_ARGS)'
 
 # Development only: regenerate the single initial revision from the models (nothing has shipped
 # to a production database yet, so the schema still lives in one revision).
