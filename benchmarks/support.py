@@ -269,6 +269,7 @@ class Server:
                 sys.executable, "-m", "uvicorn", "app.main:create_app", "--factory",
                 "--host", "127.0.0.1", "--port", str(self.port), "--workers", str(workers),
                 "--log-level", "warning", "--no-access-log",
+                "--timeout-keep-alive", "30",  # as behind nginx's upstream keepalive: no idle-close race
             ],
             cwd=ROOT, env=env,
         )  # fmt: skip
