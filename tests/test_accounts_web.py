@@ -401,3 +401,9 @@ def test_web_validation_errors_are_a_chinese_page(app, db):
     client = logged_in(app, world.finance)
     response = client.get("/audit", params={"page": "two"})
     assert response.status_code == 422 and "page：应为整数" in response.text
+
+
+def test_login_with_a_nul_character_is_an_ordinary_failure(client):
+    """PostgreSQL text cannot hold NUL; a name typed with one must not reach it (was a 500)."""
+    answer = client.post("/api/v1/token", data={"username": "dept\x00", "password": "x\x00"})
+    assert answer.status_code == 401, answer.text

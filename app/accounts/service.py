@@ -59,8 +59,12 @@ def utcnow() -> datetime:
 
 
 def normalize_username(name: str) -> str:
-    """User names are case-insensitive: stored and compared lower-case, without outer spaces."""
-    return (name or "").strip().lower()
+    """User names are case-insensitive: stored and compared lower-case, without outer spaces.
+
+    A NUL character (which PostgreSQL text cannot hold, and no stored name has) becomes U+FFFD, so
+    a login typed with one is simply an unknown name — counted and throttled like any other.
+    """
+    return (name or "").replace("\x00", "\ufffd").strip().lower()
 
 
 def user_snapshot(user: User) -> dict[str, object]:
