@@ -44,10 +44,10 @@ def _import_one(path: Path, *, fmt: str, force: bool) -> bool:
     """Import one file in its own transaction; print what happened. False when refused."""
     import sys
 
-    from app.accounts.audit import cli_actor, record_audit
+    from app.accounts.audit import cli_actor
     from app.db.session import session_scope
     from app.targets.formats import read_table
-    from app.targets.service import ImportRefused, import_table, sha256_of
+    from app.targets.service import ImportRefused, audit_import, import_table, sha256_of
     from app.targets.types import TableFormatError
 
     try:
@@ -66,25 +66,8 @@ def _import_one(path: Path, *, fmt: str, force: bool) -> bool:
                 force_targets=force,
             )
             batch = result.batch
-            record_audit(
-                session=session,
-                actor=cli_actor(),
-                action="targets.import",
-                entity="import_batch",
-                entity_id=batch.id,
-                entity_name=path.name,
-                before=None,
-                after={
-                    "file": path.name,
-                    "sha256": batch.sha256,
-                    "year": batch.year,
-                    "outcome": batch.outcome,
-                    "projects": batch.counts["projects"],
-                    "indicators": batch.counts["indicators"],
-                    "target_changes": len(result.changes),
-                    "warnings": len(batch.warnings),
-                    "force_targets": force,
-                },
+            audit_import(
+                session=session, result=result, source_name=path.name, actor=cli_actor(), force_targets=force
             )
             summary = (
                 f"{path.name}: {OUTCOME_LABELS[batch.outcome]} — {batch.counts['projects']} 个项目，"

@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session, selectinload
 
+from app.accounts.audit import Actor, record_audit
 from app.db.models import ImportBatch, Indicator, IndicatorActual, Project, Unit
 from app.targets.types import ParsedIndicator, ParsedProject, ParsedTable, decimal_str
 
@@ -353,3 +354,39 @@ def _sync_indicators(
         project.indicators.remove(row)
         result.removed["indicators"] += 1
     return conflicts
+
+
+def audit_import(
+    *,
+    session: Session,
+    result: ImportResult,
+    source_name: str,
+    actor: Actor,
+    force_targets: bool,
+    counts: dict[str, str] | None = None,
+    address: str | None = None,
+) -> None:
+    """The audit row of an import that landed (``targets.import``), from the CLI or an upload."""
+    batch = result.batch
+    record_audit(
+        session=session,
+        actor=actor,
+        action="targets.import",
+        entity="import",
+        entity_id=batch.id,
+        entity_name=source_name,
+        before=None,
+        after={
+            "file": source_name,
+            "sha256": batch.sha256,
+            "year": batch.year,
+            "outcome": batch.outcome,
+            "projects": batch.counts["projects"],
+            "indicators": batch.counts["indicators"],
+            **(counts or {}),
+            "target_changes": len(result.changes),
+            "warnings": len(batch.warnings),
+            "force_targets": force_targets,
+        },
+        address=address,
+    )

@@ -31,10 +31,17 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, selectinload
 
-from app.accounts.audit import AUDIT_ACTION_LABELS, AUDIT_FIELD_LABELS, AUDIT_VALUE_LABELS, record_audit
+from app.accounts.audit import AUDIT_ACTION_LABELS, AUDIT_FIELD_LABELS, AUDIT_VALUE_LABELS
 from app.core.errors import NotFound
 from app.db.models import AuditLog, ImportBatch, PendingUpload, Project, Unit, User
-from app.targets.service import TARGET_FIELDS, ImportRefused, ImportResult, import_table, sha256_of
+from app.targets.service import (
+    TARGET_FIELDS,
+    ImportRefused,
+    ImportResult,
+    audit_import,
+    import_table,
+    sha256_of,
+)
 from app.targets.types import ParsedTable, TableFormatError, decimal_str
 
 log = logging.getLogger(__name__)
@@ -536,34 +543,18 @@ def confirm_upload(
         savepoint.rollback()
         raise
     savepoint.commit()
-    batch = result.batch
-    record_audit(
+    audit_import(
         session=session,
+        result=result,
+        source_name=pending.filename,
         actor=user,
-        action=IMPORT_ACTION,
-        entity="import",
-        entity_id=batch.id,
-        entity_name=pending.filename,
-        before=None,
-        after={
-            "file": pending.filename,
-            "sha256": pending.sha256,
-            "year": table.year,
-            "outcome": batch.outcome,
-            "projects": batch.counts["projects"],
-            "indicators": batch.counts["indicators"],
-            "created": counts_text(result.created),
-            "updated": counts_text(result.updated),
-            "removed": counts_text(result.removed),
-            "target_changes": len(plan.target_changes),
-            "warnings": len(batch.warnings),
-            "force_targets": pending.force_targets,
-        },
+        force_targets=pending.force_targets,
+        counts={k: counts_text(getattr(result, k)) for k in ("created", "updated", "removed")},
         address=address,
     )
     session.delete(pending)
     session.flush()
-    return batch
+    return result.batch
 
 
 def counts_text(counter: Counter[str] | dict[str, int]) -> str:
