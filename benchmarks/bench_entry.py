@@ -17,7 +17,7 @@ Target: p99 ≤ 300 ms, no errors.
 from __future__ import annotations
 
 from benchmarks import Result
-from benchmarks.support import Server, backends, dataset, run_load
+from benchmarks.support import Others, Server, backends, dataset, run_load, settle
 
 CONCURRENCY = 50
 REQUESTS = 3000
@@ -30,17 +30,22 @@ def run(quick: bool = False) -> list[Result]:
     out = []
     for backend in backends():
         ds = dataset(backend, quick)
+        settle(ds.url)
         with Server(ds.url, WORKERS[backend]) as server:
             spec = {"base": server.base, "mode": "entry", "projects": ds.entry, "concurrency": CONCURRENCY}
             run_load(**spec, requests=100, seconds=10)  # warm-up
             seconds = 10 if quick else SECONDS
+            others = Others()
             tight = run_load(**spec, requests=200 if quick else REQUESTS, seconds=seconds)
+            tight["others"] = others.note()
+            others = Others()
             paced = run_load(**spec, requests=REQUESTS, seconds=seconds, think_ms=THINK_MS)
+            paced["others"] = others.note()
         for label, r in (("back to back", tight), (f"clerks, {THINK_MS / 1000:g} s pauses", paced)):
             note = (
                 f"{WORKERS[backend]} worker(s), {CONCURRENCY} clients, {r['requests']:,} saves in "
                 f"{r['seconds']:.1f} s ({r['rps']:.0f}/s), p50 {r['p50_ms']:.0f} ms, {r['errors']} errors "
-                f"{r['statuses']}; target p99 ≤ 300 ms"
+                f"{r['statuses']}; target p99 ≤ 300 ms{r['others']}"
             )
             if r["samples"]:
                 note += f"; e.g. {r['samples'][0][:120]}"

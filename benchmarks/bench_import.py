@@ -17,7 +17,7 @@ def run(quick: bool = False) -> list[Result]:
         ds = dataset(backend, quick)
         note = (
             f"{ds.indicators:,} indicators, {ds.projects:,} projects in {ds.units // 5:,} tables, "
-            f"{ds.import_seconds:.1f} s; then figures + snapshots {ds.load_seconds:.0f} s"
+            f"{ds.import_seconds:.1f} s; then figures + snapshots {ds.load_seconds:.0f} s{ds.import_note}"
         )
         out.append(Result(f"b. import ({backend})", ds.indicators / ds.import_seconds, "indicators/s", note))
     return out

@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 
 from benchmarks import Result
-from benchmarks.support import INDICATORS, PROJECTS
+from benchmarks.support import INDICATORS, PROJECTS, Others
 
 
 def run(quick: bool = False) -> list[Result]:
@@ -32,10 +32,12 @@ def run(quick: bool = False) -> list[Result]:
     note = f"{count:,} indicators in {len(files)} files ({size / 1e6:.0f} MB), single process"
     grammar.parse_target.cache_clear()
     grammar.split_name_target.cache_clear()
+    others = Others()
     started = time.perf_counter()
     parsed = 0
     for data in files:
         parsed += sum(len(p.indicators) for p in parse_bytes(data, format="text").projects)
     seconds = time.perf_counter() - started
     assert parsed == count
+    note += others.note()
     return [Result("a. parse (text tables)", count / seconds, "indicators/s", note + "; target ≥ 50,000")]

@@ -20,7 +20,7 @@ import os
 import time
 
 from benchmarks import Result
-from benchmarks.support import YEAR, backends, dataset, use_database
+from benchmarks.support import YEAR, Others, backends, dataset, settle, use_database
 
 
 def run(quick: bool = False) -> list[Result]:
@@ -42,15 +42,20 @@ def _run(backend: str, quick: bool) -> list[Result]:
     ds = dataset(backend, quick)
     use_database(ds.url)
 
+    settle(ds.url)
     with session_scope() as s:  # warm the page cache the same way for every run
         ids = list(s.scalars(select(Project.id).where(Project.year == YEAR).order_by(Project.id)))
-    started = time.perf_counter()
-    rows = 0
-    with session_scope() as s:
-        for start in range(0, len(ids), CHUNK):
-            for stmt in chunk_statements(ids[start : start + CHUNK]).values():
-                rows += len(s.execute(stmt).all())
-    floor = time.perf_counter() - started
+
+    def read() -> tuple[float, int]:
+        started, rows = time.perf_counter(), 0
+        with session_scope() as s:
+            for start in range(0, len(ids), CHUNK):
+                for stmt in chunk_statements(ids[start : start + CHUNK]).values():
+                    rows += len(s.execute(stmt).all())
+        return time.perf_counter() - started, rows
+
+    others = Others()
+    floor, rows = min(read(), read())  # best of 2: the page cache as warm as for the re-score
 
     def rescore(processes: int) -> tuple[float, RescoreStats]:
         t0 = time.perf_counter()
@@ -65,14 +70,17 @@ def _run(backend: str, quick: bool) -> list[Result]:
 
     cores = os.cpu_count() or 1
     change_policy()
+    settle(ds.url)
     single, stats1 = rescore(1)
     assert stats1.stored == stats1.projects - stats1.unscorable, stats1
     change_policy()
+    settle(ds.url)
     changed, stats = rescore(cores)
     assert stats.stored == stats.projects - stats.unscorable, stats
+    settle(ds.url)
     same, stats2 = rescore(cores)
     assert stats2.stored == 0, stats2
-    size = f"{stats.projects:,} projects, {stats.indicators:,} indicators"
+    size = f"{stats.projects:,} projects, {stats.indicators:,} indicators{others.note()}"
     ratio = changed / floor
     verdict = "met" if ratio <= 3 and changed < 60 else "MISSED"
     return [
