@@ -177,3 +177,23 @@ def test_rescore_year_stores_only_what_changed(migrated: str) -> None:
         assert len(latest) == 15 and {x.policy_version for x in latest} == {2}
         assert all(not snapshot_differences(x) for x in latest)
         assert s.scalar(select(func.count()).select_from(ScoreSnapshot)) == 30
+
+
+def test_jixiao_rescore_in_two_processes(migrated: str) -> None:
+    from app.db.models import ScoreSnapshot
+    from app.db.session import session_scope
+    from app.demo.load import load_database
+    from app.scoring.policies import update_policy
+
+    load_database(DemoSpec(units=4, projects=3, year=2023), actuals=True)
+    same = jixiao("rescore", "--year", "2023", "--processes", "2", url=migrated)
+    assert same.returncode == 0, same.stderr
+    assert "12 个项目（240 个指标），新保存评分快照 0 个，未变化 12 个" in same.stdout
+    with session_scope() as s:
+        update_policy(session=s, name="central_2020", changes={"grades": "95/85/60"}, actor="admin")
+    changed = jixiao("rescore", "--year", "2023", "--processes", "2", url=migrated)
+    assert changed.returncode == 0, changed.stderr
+    assert "新保存评分快照 12 个" in changed.stdout
+    with session_scope() as s:
+        latest = s.scalars(select(ScoreSnapshot).where(ScoreSnapshot.is_latest)).all()
+        assert len(latest) == 12 and {x.policy_version for x in latest} == {2}
