@@ -35,6 +35,7 @@ def create_app() -> FastAPI:
     get_settings()  # refuses to start in production with the default secret key
     from app.accounts.deps import csrf_protect, identify_browser
     from app.accounts.middleware import SessionCookieCleanup
+    from app.core.admission import AdmissionLimit
     from app.core.errors import install_error_handlers
 
     app = FastAPI(
@@ -46,9 +47,11 @@ def create_app() -> FastAPI:
     )
     install_error_handlers(app)
     app.add_middleware(SessionCookieCleanup)
+    app.add_middleware(AdmissionLimit, slots=get_settings().request_slots)
     if get_settings().is_sqlite:
         from app.db.write_queue import SQLiteWriteQueue
 
+        # outside the slots: a write waiting for its turn does not keep a reader out
         app.add_middleware(SQLiteWriteQueue)  # one writing request at a time per process
     app.mount("/static", StaticFiles(directory=PROJECT_ROOT / "static"), name="static")
 

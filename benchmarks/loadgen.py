@@ -8,8 +8,11 @@ first, from ``concurrency`` clients over loopback (the base URL must be 127.0.0.
   again and again with ``PUT /api/v1/projects/{id}/actuals`` (the version from the last answer,
   values alternating so every save changes something); only the PUTs are timed.
 
+Each client is one keep-alive connection of ``benchmarks.rawhttp`` (cheap on the CPU the server
+shares with it) on uvloop when installed.
+
 Result: requests, errors (transport failures and unexpected statuses), status counts, p50/p99 (ms),
-requests/s over the measured wall time.
+requests/s over the measured wall time, and the CPU seconds this load generator itself used.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ import time
 from collections import Counter
 from typing import Any
 
-import httpx
+from benchmarks.rawhttp import Client, HTTPError
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -48,7 +51,7 @@ class Budget:
         return True
 
 
-async def summaries(spec: dict[str, Any], client: httpx.AsyncClient, budget: Budget, out: dict) -> None:
+async def summaries(spec: dict[str, Any], client: Client, budget: Budget, out: dict) -> None:
     headers = {"Authorization": f"Bearer {spec['token']}"}
     pages = max(1, spec["rows"] // 100)
     rng = random.Random()
@@ -63,7 +66,7 @@ async def summaries(spec: dict[str, Any], client: httpx.AsyncClient, budget: Bud
             )
             ok = r.status_code == 200 and len(r.json()["items"]) > 0
             out["statuses"][r.status_code] += 1
-        except httpx.HTTPError as exc:
+        except HTTPError as exc:
             ok = False
             out["statuses"][type(exc).__name__] += 1
         out["latencies"].append((time.perf_counter() - started) * 1000)
@@ -88,9 +91,7 @@ def _values(indicators: list[dict[str, Any]], flip: int) -> list[dict[str, Any]]
     return out
 
 
-async def entry(
-    spec: dict[str, Any], client: httpx.AsyncClient, budget: Budget, out: dict, mine: dict
-) -> None:
+async def entry(spec: dict[str, Any], client: Client, budget: Budget, out: dict, mine: dict) -> None:
     headers = {"Authorization": f"Bearer {mine['token']}"}
     path = f"/api/v1/projects/{mine['project_id']}"
     project = None
@@ -99,7 +100,7 @@ async def entry(
             r = await client.get(path, headers=headers)
             if r.status_code == 200:
                 project = r.json()
-        except httpx.HTTPError:
+        except HTTPError:
             pass
     if project is None:
         return
@@ -118,7 +119,7 @@ async def entry(
         }
         started = time.perf_counter()
         try:
-            r = await client.put(f"{path}/actuals", json=body, headers=headers)
+            r = await client.put(f"{path}/actuals", json_body=body, headers=headers)
             out["statuses"][r.status_code] += 1
             ok = r.status_code == 200
             if ok:
@@ -127,7 +128,7 @@ async def entry(
                 out["samples"].append(f"{r.status_code} {r.text[:300]}")
                 if r.status_code == 409:  # read the current version and go on
                     version = (await client.get(path, headers=headers)).json()["version"]
-        except httpx.HTTPError as exc:
+        except HTTPError as exc:
             ok = False
             out["statuses"][type(exc).__name__] += 1
         out["latencies"].append((time.perf_counter() - started) * 1000)
@@ -139,15 +140,25 @@ async def main(spec: dict[str, Any]) -> dict[str, Any]:
         raise SystemExit("loopback only")
     out: dict[str, Any] = {"latencies": [], "errors": 0, "statuses": Counter(), "samples": []}
     budget = Budget(spec["requests"], spec["seconds"])
-    limits = httpx.Limits(max_connections=spec["concurrency"], max_keepalive_connections=spec["concurrency"])
-    async with httpx.AsyncClient(base_url=spec["base"], limits=limits, timeout=30) as client:
-        started = time.perf_counter()
-        if spec["mode"] == "summaries":
-            tasks = [summaries(spec, client, budget, out) for _ in range(spec["concurrency"])]
-        else:
-            tasks = [entry(spec, client, budget, out, p) for p in spec["projects"][: spec["concurrency"]]]
-        await asyncio.gather(*tasks)
-        wall = time.perf_counter() - started
+    started, cpu = time.perf_counter(), time.process_time()
+
+    async def arrive(k: int, run) -> None:
+        # Clients arrive 20 ms apart and start at once: a worker busy with the first ones is slow
+        # to accept the next (50 connections opened at the same instant would mostly go to
+        # whichever worker wakes first, and stay there for the whole run).
+        await asyncio.sleep(k * 0.02)
+        client = Client(spec["base"])
+        await client.connect()
+        await run(client)
+
+    if spec["mode"] == "summaries":
+        tasks = [arrive(k, lambda c: summaries(spec, c, budget, out)) for k in range(spec["concurrency"])]
+    else:
+        mine = spec["projects"][: spec["concurrency"]]
+        tasks = [arrive(k, lambda c, p=p: entry(spec, c, budget, out, p)) for k, p in enumerate(mine)]
+    await asyncio.gather(*tasks)
+    wall = time.perf_counter() - started
+    cpu = time.process_time() - cpu
     lat = out["latencies"]
     return {
         "requests": len(lat),
@@ -157,9 +168,16 @@ async def main(spec: dict[str, Any]) -> dict[str, Any]:
         "p99_ms": percentile(lat, 0.99),
         "rps": len(lat) / wall if wall else 0.0,
         "seconds": wall,
+        "client_cpu_seconds": cpu,
         "samples": out["samples"][:3],
     }
 
 
 if __name__ == "__main__":
+    try:
+        import uvloop
+
+        uvloop.install()
+    except ImportError:  # pragma: no cover - uvicorn[standard] brings it
+        pass
     print(json.dumps(asyncio.run(main(json.loads(sys.argv[1])))))

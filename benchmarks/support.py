@@ -330,6 +330,8 @@ class Server:
     """``uvicorn app.main:create_app`` with ``workers`` processes on a loopback port."""
 
     def __init__(self, url: str, workers: int) -> None:
+        self.workers = workers
+        self.settled_at: float | None = None
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         env = {
@@ -356,12 +358,28 @@ class Server:
             if self.proc.poll() is not None:
                 raise RuntimeError("uvicorn exited")
             try:
-                if httpx.get(f"{self.base}/api/v1/summaries", timeout=2).status_code == 401:
+                if httpx.get(f"{self.base}/api/v1/summaries", timeout=2).status_code == 401 and self._all_up():
                     return self
             except httpx.HTTPError:
                 pass
             time.sleep(0.2)
         raise RuntimeError("uvicorn did not start")
+
+    def _all_up(self) -> bool:
+        """Every worker process started and past its imports: the first to answer would otherwise
+        accept most of the load's keep-alive connections and keep them for the whole run."""
+        if self.workers == 1:
+            return True
+        try:
+            with open(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children") as fh:
+                children = fh.read().split()
+        except OSError:  # not Linux: give them time
+            children = []
+        if len(children) < self.workers:
+            return False
+        if self.settled_at is None:
+            self.settled_at = time.monotonic()
+        return time.monotonic() - self.settled_at > 3  # ≈ what a worker takes to import the app
 
     def __exit__(self, *exc: object) -> None:
         self.proc.terminate()

@@ -25,6 +25,7 @@ from typing import Annotated, Literal
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from app.accounts import security, service
@@ -68,8 +69,9 @@ def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def identify_browser(request: Request, session: SessionDep) -> AuthContext | None:
-    """Resolve the session cookie once per request; a bad or ended session logs the browser out."""
+async def identify_browser(request: Request, session: SessionDep) -> AuthContext | None:
+    """Resolve the session cookie once per request; a bad or ended session logs the browser out.
+    (Async: a request without the cookie — every API client — makes no trip to the thread pool.)"""
     state = request.state
     if hasattr(state, "browser_auth"):
         return state.browser_auth
@@ -77,7 +79,11 @@ def identify_browser(request: Request, session: SessionDep) -> AuthContext | Non
     raw = request.cookies.get(security.SESSION_COOKIE)
     if raw:
         token = security.unsign_session_cookie(raw)
-        resolved = service.resolve_session(session=session, token=token) if token else None
+        resolved = (
+            await run_in_threadpool(lambda: service.resolve_session(session=session, token=token))
+            if token
+            else None
+        )
         if resolved is None:
             state.drop_session_cookie = True  # tampered, expired or revoked: clear it
         else:
@@ -87,11 +93,11 @@ def identify_browser(request: Request, session: SessionDep) -> AuthContext | Non
     return auth
 
 
-def optional_user(auth: Annotated[AuthContext | None, Depends(identify_browser)]) -> User | None:
+async def optional_user(auth: Annotated[AuthContext | None, Depends(identify_browser)]) -> User | None:
     return auth.user if auth else None
 
 
-def current_user(auth: Annotated[AuthContext | None, Depends(identify_browser)]) -> User:
+async def current_user(auth: Annotated[AuthContext | None, Depends(identify_browser)]) -> User:
     """Web pages: the logged-in user (cookie only); otherwise 401 → redirect to /login."""
     if auth is None:
         raise Unauthorized()
@@ -104,7 +110,7 @@ bearer_scheme = HTTPBearer(
 )
 
 
-def current_api_auth(
+async def current_api_auth(
     request: Request,
     session: SessionDep,
     browser: Annotated[AuthContext | None, Depends(identify_browser)],
@@ -114,9 +120,10 @@ def current_api_auth(
     header = request.headers.get("authorization")
     if header:
         scheme, _, credentials = header.partition(" ")
+        token = credentials.strip()
         resolved = (
-            service.resolve_api_token(session=session, token=credentials.strip())
-            if scheme.lower() == "bearer" and credentials.strip()
+            await run_in_threadpool(lambda: service.resolve_api_token(session=session, token=token))
+            if scheme.lower() == "bearer" and token
             else None
         )
         if resolved is None:
@@ -131,11 +138,11 @@ def current_api_auth(
     return browser
 
 
-def current_api_user(auth: Annotated[AuthContext, Depends(current_api_auth)]) -> User:
+async def current_api_user(auth: Annotated[AuthContext, Depends(current_api_auth)]) -> User:
     return auth.user
 
 
-def require_write_scope(auth: Annotated[AuthContext, Depends(current_api_auth)]) -> User:
+async def require_write_scope(auth: Annotated[AuthContext, Depends(current_api_auth)]) -> User:
     """API writes: a read-scoped token is refused (403). Cookie writes are CSRF-checked app-wide."""
     if auth.scope != "write":
         raise Forbidden("只读令牌不能修改数据，请使用读写（write）令牌", code="insufficient_scope")
@@ -157,7 +164,7 @@ def require_role(*roles: str) -> Callable[..., User]:
     """Web: the logged-in user if their role is one of ``roles``; otherwise 403."""
     _check_roles(roles)
 
-    def dependency(user: Annotated[User, Depends(current_user)]) -> User:
+    async def dependency(user: Annotated[User, Depends(current_user)]) -> User:
         if user.role not in roles:
             raise _role_error(roles)
         return user
@@ -172,7 +179,7 @@ def require_api_role(*roles: str, write: bool = False) -> Callable[..., User]:
 
     # A default, not ``Annotated[..., Depends(base)]``: with postponed annotations FastAPI would
     # have to resolve the local name ``base`` from the module's globals and fail.
-    def dependency(user: User = Depends(base)) -> User:
+    async def dependency(user: User = Depends(base)) -> User:
         if user.role not in roles:
             raise _role_error(roles)
         return user

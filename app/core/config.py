@@ -1,4 +1,4 @@
-"""Settings from the environment (DATABASE_URL, SECRET_KEY, JIXIAO_ENV).
+"""Settings from the environment (DATABASE_URL, SECRET_KEY, JIXIAO_ENV, JIXIAO_REQUEST_SLOTS).
 
 Pattern from full-stack-fastapi-template: one typed settings object; production refuses the
 default secret key.
@@ -27,6 +27,8 @@ class Settings(BaseSettings):
         default=f"sqlite:///{PROJECT_ROOT / 'var' / 'jixiao.db'}", validation_alias="DATABASE_URL"
     )
     secret_key: str = Field(default=DEFAULT_SECRET, validation_alias="SECRET_KEY")
+    # Requests handled at once by one worker process (app/core/admission.py); the others wait.
+    request_slots: int = Field(default=4, ge=1, le=64, validation_alias="JIXIAO_REQUEST_SLOTS")
     # Where `make run` loads seed tables from when the database is empty.
     seeds_dir: Path = Field(default=PROJECT_ROOT / "seeds", validation_alias="JIXIAO_SEEDS_DIR")
 

@@ -30,6 +30,8 @@ def _json(value) -> str:
 
 
 def make_engine(url: str) -> Engine:
+    import app.db.stamps  # noqa: F401 - every session that changes projects raises their stamp
+
     if url.startswith("sqlite"):
         ensure_sqlite_directory(url)
         # The pool covers the server's thread pool (40 requests at a time): SQLite connections are
@@ -52,7 +54,13 @@ def make_engine(url: str) -> Engine:
             cur.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, json_serializer=_json)
+    # A request holds at most one connection at a time, and at most ``request_slots`` requests run
+    # at once (app/core/admission.py): the pool keeps that many open, with room for commands and
+    # the odd second connection.
+    slots = get_settings().request_slots
+    return create_engine(
+        url, pool_pre_ping=True, pool_size=max(slots, 5), max_overflow=slots + 10, json_serializer=_json
+    )
 
 
 @lru_cache

@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
+import orjson
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 
@@ -172,7 +173,8 @@ def summaries(
     }
     if units is not None:
         body["units"] = units
-    etag = etag_of(format, group, body)
+    content = orjson.dumps(body)  # UTF-8, Chinese as is (as JSONResponse writes it), ≈10× faster
+    etag = etag_of(f"{format}:{group}".encode(), content)
     headers = {
         "ETag": etag,
         "Cache-Control": "private, no-cache",
@@ -182,7 +184,7 @@ def summaries(
     if etag_matches(request.headers.get("if-none-match"), etag):
         return Response(status_code=304, headers=headers)
     if format == "json":
-        return JSONResponse(body, headers=headers)
+        return Response(content, media_type="application/json", headers=headers)
     stem = f"绩效自评汇总{year or ''}"
     if group == "unit":
         aggregates = aggregate_by_unit(result.all_rows or [])

@@ -14,21 +14,25 @@ amount (``amount_wan``; 1 each where no amount) and the grade counts.
 from __future__ import annotations
 
 import hashlib
-import json
+from bisect import bisect_left, bisect_right
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
+from itertools import accumulate
+from threading import Lock
 from typing import Any
 
 from sqlalchemy import Select, and_, false, func, or_, select
 from sqlalchemy.orm import Session, aliased, selectinload
 
-from app.accounts.scoping import readable_projects
+from app.accounts.scoping import readable_projects, sees_all_units
 from app.db.models import Indicator, Project, Unit
 from app.db.models.accounts import User
 from app.db.models.scoring import ScoreSnapshot
+from app.db.stamps import PROJECT_INDEX, changed_here, read_stamp
 from app.scoring.engine import ProjectScore, ScoringError
 from app.scoring.policy import LEVEL1_KEYS, LEVEL1_NAMES
 from app.submissions.status import STATUS_LABELS
@@ -314,62 +318,129 @@ def query_summaries(
     return SummaryPage(rows[offset:end], len(rows), offset, limit, rows if with_all else None)
 
 
-def _page(
-    session: Session, stmt, filters: SummaryFilter, user: User | None, offset: int, limit: int
-) -> SummaryPage:
-    """One page without a grade filter, without sorting or joining the whole year.
+@dataclass(frozen=True)
+class UnitGroups:
+    """The matching projects counted per (year, unit), in (year, unit code) order, with running
+    totals: which units a page of the list falls in, without reading the projects."""
 
-    The number of matching projects of each unit, in unit-code order, is one GROUP BY over the
-    project index (the count is their sum); only the units the page falls in are then sorted and
-    read, with their snapshots. A project of the page that has no snapshot yet is scored live —
-    the rows, their order and the count are what the general path gives (a missing snapshot
-    changes neither order nor count when there is no grade filter).
-    """
-    base = _filtered(select(Project.id).join(Unit, Project.unit_id == Unit.id), filters, user)
-    # counted per (year, unit) on the project index first, then the ≤ a few thousand groups sorted
+    keys: tuple[tuple[int, int], ...]  # (year, unit id)
+    ends: tuple[int, ...]  # ends[i]: projects in groups 0..i
+
+    @property
+    def count(self) -> int:
+        return self.ends[-1] if self.ends else 0
+
+    def span(self, offset: int, limit: int) -> tuple[list[tuple[int, int]], int]:
+        """The groups rows ``offset:offset+limit`` fall in, and how many rows of the first to skip."""
+        first = bisect_right(self.ends, offset)
+        if first >= len(self.keys):
+            return [], 0
+        last = min(bisect_left(self.ends, offset + limit), len(self.keys) - 1)
+        skip = offset - (self.ends[first - 1] if first else 0)
+        return list(self.keys[first : last + 1]), skip
+
+
+class _GroupsCache:
+    """Per worker process: ``UnitGroups`` by (filters, caller's scope), valid while the project
+    index stamp (``app/db/stamps.py``) has not moved. Nothing another worker needs: each worker
+    fills its own and checks the stamp in the database on every request."""
+
+    def __init__(self, size: int = 256) -> None:
+        self.size = size
+        self.entries: OrderedDict[tuple, tuple[object, UnitGroups]] = OrderedDict()
+        self.lock = Lock()
+
+    def get(self, key: tuple, stamp: object) -> UnitGroups | None:
+        with self.lock:
+            hit = self.entries.get(key)
+            if hit is None or hit[0] != stamp:
+                return None
+            self.entries.move_to_end(key)
+            return hit[1]
+
+    def put(self, key: tuple, stamp: object, groups: UnitGroups) -> None:
+        with self.lock:
+            self.entries[key] = (stamp, groups)
+            self.entries.move_to_end(key)
+            while len(self.entries) > self.size:
+                self.entries.popitem(last=False)
+
+
+_GROUPS = _GroupsCache()
+
+
+def _scope_key(user: User | None) -> tuple:
+    """What ``readable_projects`` depends on for this caller."""
+    if sees_all_units(user):
+        return ("all",)
+    if user is not None and user.active and user.role == "department":
+        return ("units", *sorted(user.unit_codes))
+    return ("none",)
+
+
+def unit_groups(session: Session, filters: SummaryFilter, user: User | None) -> UnitGroups:
+    """Per-unit counts of the matching projects: one GROUP BY over the project index, kept per
+    worker until the project index stamp moves (an import, a status change, a new unit code)."""
+    key = (filters.year, filters.unit, filters.status, _scope_key(user))
+    own_changes = changed_here(session)
+    stamp = None if own_changes else read_stamp(session, PROJECT_INDEX)
+    cached = None if own_changes else _GROUPS.get(key, stamp)
+    if cached is not None:
+        return cached
     per_unit = (
         _filtered(select(Project.year, Project.unit_id, func.count().label("n")), filters, user)
         .group_by(Project.year, Project.unit_id)
         .subquery()
     )
     unit = Unit.__table__.c  # plain columns: thousands of groups, no ORM row processing
-    groups = session.execute(
-        select(per_unit.c.year, unit.code, per_unit.c.unit_id, per_unit.c.n)
+    rows = session.execute(
+        select(per_unit.c.year, per_unit.c.unit_id, per_unit.c.n)
         .join(Unit.__table__, unit.id == per_unit.c.unit_id)
         .order_by(per_unit.c.year, unit.code)
     ).all()
-    count = sum(n for *_, n in groups)
-    chosen: list[tuple[int, int]] = []
-    seen = skip = 0
-    for year, _code, unit_id, n in groups:
-        if seen + n <= offset:
-            seen += n
-            continue
-        if not chosen:
-            skip = offset - seen
-        chosen.append((year, unit_id))
-        seen += n
-        if seen >= offset + limit:
-            break
+    groups = UnitGroups(tuple((y, u) for y, u, _ in rows), tuple(accumulate(n for *_, n in rows)))
+    if not own_changes:
+        _GROUPS.put(key, stamp, groups)
+    return groups
+
+
+def _page(
+    session: Session, stmt, filters: SummaryFilter, user: User | None, offset: int, limit: int
+) -> SummaryPage:
+    """One page without a grade filter, without sorting or joining the whole year.
+
+    Which units the page falls in comes from ``unit_groups`` (the count is their sum); only those
+    units' projects are then sorted and read, with their snapshots. A project of the page that
+    has no snapshot yet is scored live — the rows, their order and the count are what the general
+    path gives (a missing snapshot changes neither order nor count when there is no grade filter).
+    """
+    groups = unit_groups(session, filters, user)
+    chosen, skip = groups.span(offset, limit)
     if not chosen:
-        return SummaryPage([], count, offset, limit)
+        return SummaryPage([], groups.count, offset, limit)
     years = {y for y, _ in chosen}
     if len(years) == 1:
-        where = and_(Project.year == chosen[0][0], Project.unit_id.in_([u for _, u in chosen]))
+        unit_ids = [u for _, u in chosen]
+        # the units named on both sides of the join: PostgreSQL then reads those units by key
+        # instead of hashing the whole unit table for every page
+        where = and_(Project.year == chosen[0][0], Project.unit_id.in_(unit_ids), Unit.id.in_(unit_ids))
     else:
         where = or_(*(and_(Project.year == y, Project.unit_id == u) for y, u in chosen))
-    page_ids = list(session.scalars(base.where(where).order_by(*ORDER).offset(skip).limit(limit)))
-    values = session.execute(stmt.where(Project.id.in_(page_ids)).order_by(*ORDER)).all() if page_ids else []
+    # a handful of units: their rows sorted and sliced in one query
+    values = session.execute(stmt.where(where).order_by(*ORDER).offset(skip).limit(limit)).all()
     missing = [v[0] for v in values if v[21] is None]
     live = _live_rows(session, missing) if missing else {}
     rows = [live[v[0]] if v[21] is None else _row(v) for v in values]
-    return SummaryPage(rows, count, offset, limit)
+    return SummaryPage(rows, groups.count, offset, limit)
 
 
-def etag_of(*parts: Any) -> str:
-    """A strong ETag over the canonical JSON of what the response is made of."""
-    text = json.dumps(parts, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
-    return '"' + hashlib.sha256(text.encode()).hexdigest()[:32] + '"'
+def etag_of(*parts: bytes) -> str:
+    """A strong ETag over the bytes a response is made of."""
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(len(part).to_bytes(8, "big"))
+        digest.update(part)
+    return '"' + digest.hexdigest()[:32] + '"'
 
 
 def etag_matches(header: str | None, etag: str) -> bool:

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-29 05:41:03.873331
+Create Date: 2026-11-29 08:57:14.813814
 """
 
 from collections.abc import Sequence
@@ -30,6 +30,12 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_app_user")),
         sa.UniqueConstraint("username", name=op.f("uq_app_user_username")),
+    )
+    op.create_table(
+        "data_stamp",
+        sa.Column("name", sa.String(length=32), nullable=False),
+        sa.Column("value", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("name", name=op.f("pk_data_stamp")),
     )
     op.create_table(
         "import_batch",
@@ -476,5 +482,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_import_batch_sha256"))
 
     op.drop_table("import_batch")
+    op.drop_table("data_stamp")
     op.drop_table("app_user")
     # ### end Alembic commands ###

@@ -3,12 +3,14 @@
 from app.db.models.accounts import ApiToken, AuditLog, LoginFailure, LoginSession, User, UserUnit
 from app.db.models.entry import IndicatorActual, ProjectStatusEvent
 from app.db.models.scoring import PolicyVersion, ScoreAdjustment, ScoreSnapshot, TargetAdjustment, YearPolicy
+from app.db.models.stamps import DataStamp
 from app.db.models.targets import ImportBatch, Indicator, Project, Unit
 from app.db.models.uploads import PendingUpload
 
 __all__ = [
     "ApiToken",
     "AuditLog",
+    "DataStamp",
     "ImportBatch",
     "Indicator",
     "IndicatorActual",
