@@ -358,7 +358,10 @@ class Server:
             if self.proc.poll() is not None:
                 raise RuntimeError("uvicorn exited")
             try:
-                if httpx.get(f"{self.base}/api/v1/summaries", timeout=2).status_code == 401 and self._all_up():
+                if (
+                    httpx.get(f"{self.base}/api/v1/summaries", timeout=2).status_code == 401
+                    and self._all_up()
+                ):
                     return self
             except httpx.HTTPError:
                 pass
