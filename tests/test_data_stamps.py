@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import threading
 
 import pytest
 from sqlalchemy import insert, select, update
@@ -40,28 +41,29 @@ def test_span_finds_the_units_a_page_falls_in():
         assert groups.count == len(rows)
 
 
-def test_stamp_moves_with_the_index_and_not_with_figures(db):
-    projects = demo_year(db)
-    db.commit()
-    project = next(iter(projects.values()))[0]
-    first = read_stamp(db)
-
-    project.executed_wan = (project.executed_wan or 0) + 1  # a figure: the index is the same
-    db.commit()
-    assert read_stamp(db) == first
-
-    project.status = "returned" if project.status != "returned" else "draft"
-    assert not changed_here(db)
-    db.flush()
-    assert changed_here(db)  # read from the session's own changes, never from the cache
-    db.commit()
-    assert not changed_here(db)
-    second = read_stamp(db)
-    assert second != first
-
-    db.execute(update(Unit).where(Unit.id == project.unit_id).values(name="改名单位"))
-    db.commit()
-    assert read_stamp(db) != second  # a bulk statement on the unit table counts too
+def test_stamp_moves_with_the_index_and_not_with_figures(fresh_database_url):
+    upgrade_to_head(fresh_database_url)
+    with session_scope() as s:
+        projects = demo_year(s)
+        project_id = next(iter(projects.values()))[0].id
+    with session_scope() as s:
+        first = read_stamp(s)
+        project = s.get(Project, project_id)
+        project.executed_wan = (project.executed_wan or 0) + 1  # a figure: the index is the same
+    with session_scope() as s:
+        assert read_stamp(s) == first
+        project = s.get(Project, project_id)
+        project.status = "returned" if project.status != "returned" else "draft"
+        assert not changed_here(s)
+        s.flush()
+        assert changed_here(s)  # its own changes: this session reads counts afresh, never cached
+    with session_scope() as s:
+        assert not changed_here(s)
+        second = read_stamp(s)
+        assert second != first
+        s.execute(update(Unit).where(Unit.id == project.unit_id).values(name="改名单位"))
+    with session_scope() as s:
+        assert read_stamp(s) != second  # a bulk statement on the unit table counts too
 
 
 def test_groups_follow_changes_committed_by_another_session(fresh_database_url):
@@ -123,6 +125,10 @@ def test_admission_limit_lets_in_at_most_its_slots(slots):
     async def main():
         return await asyncio.gather(*(one() for _ in range(12)))
 
-    answers = asyncio.run(main())
+    answers: list = []  # in a thread of its own: another test's event loop may be running here
+    worker = threading.Thread(target=lambda: answers.extend(asyncio.run(main())))
+    worker.start()
+    worker.join(10)
+    assert len(answers) == 12
     assert peak == slots
     assert all(a[0]["status"] == 200 for a in answers)
