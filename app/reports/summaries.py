@@ -20,13 +20,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
-from functools import cache
 from itertools import accumulate
 from threading import Lock
 from typing import Any
 
 from sqlalchemy import Select, and_, false, func, or_, select
-from sqlalchemy.orm import Session, aliased, selectinload
+from sqlalchemy.orm import Session, selectinload
 
 from app.accounts.scoping import readable_projects, sees_all_units
 from app.db.models import Indicator, Project, Unit
@@ -56,7 +55,7 @@ class SummaryFilter:
         return {"year": self.year, "unit": self.unit, "status": self.status, "grade": self.grade}
 
 
-@dataclass
+@dataclass(slots=True)
 class SummaryRow:
     project_id: int
     year: int
@@ -157,81 +156,80 @@ def aggregate_by_unit(rows: Sequence[SummaryRow]) -> list[UnitAggregate]:
 # Query
 
 
+P = Project.__table__.c  # table columns: the summaries are plain Core selects (no ORM work per row)
+U = Unit.__table__.c
+SNAP = ScoreSnapshot.__table__.alias("snap")
+
+
 def unit_ids_under(code: str) -> Select[tuple[int]]:
     """Ids of the unit ``code``, of units whose code starts with it, and of every unit below them."""
-    roots = select(Unit.id).where(or_(Unit.code == code, Unit.code.startswith(code, autoescape=True)))
+    roots = select(U.id).where(or_(U.code == code, U.code.startswith(code, autoescape=True)))
     tree = roots.cte("summary_unit", recursive=True)
-    tree = tree.union(select(Unit.id).where(Unit.parent_id == tree.c.id))
+    tree = tree.union(select(U.id).where(U.parent_id == tree.c.id))
     return select(tree.c.id)
 
 
 def _filtered(stmt, filters: SummaryFilter, user: User | None):
-    """``stmt`` (over Project ⋈ Unit) restricted to the caller's units, year, unit subtree, status."""
+    """``stmt`` (over project ⋈ unit) restricted to the caller's units, year, unit subtree, status."""
     stmt = readable_projects(stmt, user)
     if filters.year is not None:
-        stmt = stmt.where(Project.year == filters.year)
+        stmt = stmt.where(P.year == filters.year)
     if filters.unit:
-        stmt = stmt.where(Project.unit_id.in_(unit_ids_under(filters.unit)))
+        stmt = stmt.where(P.unit_id.in_(unit_ids_under(filters.unit)))
     if filters.status:
-        stmt = stmt.where(Project.status == filters.status if filters.status in STATUSES else false())
+        stmt = stmt.where(P.status == filters.status if filters.status in STATUSES else false())
     return stmt
 
 
-@cache
-def _unfiltered():
-    """The summary row of every project (statements are immutable: built once, filtered per request)."""
-    snap = aliased(ScoreSnapshot)
-    stmt = (
-        select(
-            Project.id,
-            Project.year,
-            Unit.code,
-            Unit.name,
-            Project.seq,
-            Project.name,
-            Project.amount_wan,
-            Project.full_year_budget_wan,
-            Project.executed_wan,
-            snap.budget_rate,
-            snap.budget_score,
-            snap.output_score,
-            snap.cost_score,
-            snap.benefit_score,
-            snap.satisfaction_score,
-            snap.total,
-            snap.grade,
-            Project.status,
-            snap.policy_name,
-            snap.policy_version,
-            snap.computed_at,
-            snap.id,
-        )  # fmt: skip
-        .join(Unit, Project.unit_id == Unit.id)
-        .outerjoin(snap, and_(snap.project_id == Project.id, snap.is_latest))
-    )
-    return stmt, snap
+# The summary row of every project (statements are immutable: built once, filtered per request).
+_UNFILTERED = (
+    select(
+        P.id,
+        P.year,
+        U.code,
+        U.name,
+        P.seq,
+        P.name,
+        P.amount_wan,
+        P.full_year_budget_wan,
+        P.executed_wan,
+        SNAP.c.budget_rate,
+        SNAP.c.budget_score,
+        SNAP.c.output_score,
+        SNAP.c.cost_score,
+        SNAP.c.benefit_score,
+        SNAP.c.satisfaction_score,
+        SNAP.c.total,
+        SNAP.c.grade,
+        P.status,
+        SNAP.c.policy_name,
+        SNAP.c.policy_version,
+        SNAP.c.computed_at,
+        SNAP.c.id,
+    )  # fmt: skip
+    .select_from(Project.__table__)
+    .join(Unit.__table__, P.unit_id == U.id)
+    .outerjoin(SNAP, and_(SNAP.c.project_id == P.id, SNAP.c.is_latest))
+)
 
 
 def _statement(filters: SummaryFilter, user: User | None):
-    stmt, snap = _unfiltered()
-    stmt = _filtered(stmt, filters, user)
+    stmt = _filtered(_UNFILTERED, filters, user)
     if filters.grade:
         # Projects without a snapshot are scored live below and filtered afterwards.
-        stmt = stmt.where(or_(snap.grade == filters.grade, snap.id.is_(None)))
-    return stmt, snap
+        stmt = stmt.where(or_(SNAP.c.grade == filters.grade, SNAP.c.id.is_(None)))
+    return stmt, SNAP.c
 
 
-ORDER = (Project.year, Unit.code, Project.seq, Project.id)
+ORDER = (P.year, U.code, P.seq, P.id)
+_COST = LEVEL1_NAMES["cost"]
+_LEVEL1 = [(LEVEL1_NAMES[k], i) for i, k in zip((11, 12, 13, 14), LEVEL1_KEYS, strict=True)]
 
 
 def _row(values: Sequence[Any]) -> SummaryRow:
-    (pid, year, code, uname, seq, name, amount, fy, ex, rate, bscore, out, cost, ben, sat, total, grade, status,
-     pname, pversion, at, _snap_id) = values  # fmt: skip
-    scores = dict(zip(LEVEL1_KEYS, (out, cost, ben, sat), strict=True))
     # 成本指标 is its own level 1 only under some templates: shown when it has a score.
-    level1 = {LEVEL1_NAMES[k]: scores[k] for k in LEVEL1_KEYS if k != "cost" or scores[k] is not None}
-    return SummaryRow(pid, year, code, uname, seq, name, amount, fy, ex, rate, bscore, level1, total, grade,
-                      status, pname, pversion, at, True)  # fmt: skip
+    level1 = {name: values[i] for name, i in _LEVEL1 if name != _COST or values[i] is not None}
+    return SummaryRow(*values[:11], level1, *values[15:21], True)
 
 
 def _live_rows(session: Session, ids: list[int]) -> dict[int, SummaryRow]:
@@ -292,18 +290,18 @@ def query_summaries(
     count, with_snapshot = session.execute(stmt.with_only_columns(func.count(), func.count(snap.id))).one()
     missing_ids = []
     if count != with_snapshot:
-        missing_ids = list(session.scalars(stmt.with_only_columns(Project.id).where(snap.id.is_(None))))
+        missing_ids = list(session.scalars(stmt.with_only_columns(P.id).where(snap.id.is_(None))))
     if not missing_ids and not with_all:
         if limit is None and offset == 0:
             return SummaryPage(
                 [_row(v) for v in session.execute(stmt.order_by(*ORDER))], count, offset, limit
             )
         # Two steps: the page's ids (a narrow sort), then their rows — much cheaper deep in a long list.
-        ids = stmt.with_only_columns(Project.id).order_by(*ORDER).offset(offset)
+        ids = stmt.with_only_columns(P.id).order_by(*ORDER).offset(offset)
         if limit is not None:
             ids = ids.limit(limit)
         page_ids = list(session.scalars(ids))
-        rows = session.execute(stmt.where(Project.id.in_(page_ids)).order_by(*ORDER)) if page_ids else []
+        rows = session.execute(stmt.where(P.id.in_(page_ids)).order_by(*ORDER)) if page_ids else []
         return SummaryPage([_row(v) for v in rows], count, offset, limit)
     live = _live_rows(session, missing_ids) if missing_ids else {}
     rows: list[SummaryRow] = []
@@ -388,15 +386,14 @@ def unit_groups(session: Session, filters: SummaryFilter, user: User | None) -> 
     if cached is not None:
         return cached
     per_unit = (
-        _filtered(select(Project.year, Project.unit_id, func.count().label("n")), filters, user)
-        .group_by(Project.year, Project.unit_id)
+        _filtered(select(P.year, P.unit_id, func.count().label("n")), filters, user)
+        .group_by(P.year, P.unit_id)
         .subquery()
     )
-    unit = Unit.__table__.c  # plain columns: thousands of groups, no ORM row processing
     rows = session.execute(
         select(per_unit.c.year, per_unit.c.unit_id, per_unit.c.n)
-        .join(Unit.__table__, unit.id == per_unit.c.unit_id)
-        .order_by(per_unit.c.year, unit.code)
+        .join(Unit.__table__, U.id == per_unit.c.unit_id)
+        .order_by(per_unit.c.year, U.code)
     ).all()
     groups = UnitGroups(tuple((y, u) for y, u, _ in rows), tuple(accumulate(n for *_, n in rows)))
     if not own_changes:
@@ -423,9 +420,9 @@ def _page(
         unit_ids = [u for _, u in chosen]
         # the units named on both sides of the join: PostgreSQL then reads those units by key
         # instead of hashing the whole unit table for every page
-        where = and_(Project.year == chosen[0][0], Project.unit_id.in_(unit_ids), Unit.id.in_(unit_ids))
+        where = and_(P.year == chosen[0][0], P.unit_id.in_(unit_ids), U.id.in_(unit_ids))
     else:
-        where = or_(*(and_(Project.year == y, Project.unit_id == u) for y, u in chosen))
+        where = or_(*(and_(P.year == y, P.unit_id == u) for y, u in chosen))
     # a handful of units: their rows sorted and sliced in one query
     values = session.execute(stmt.where(where).order_by(*ORDER).offset(skip).limit(limit)).all()
     missing = [v[0] for v in values if v[21] is None]
