@@ -30,6 +30,7 @@ def _json(value) -> str:
 
 
 def make_engine(url: str) -> Engine:
+    import app.db.memo  # noqa: F401 - session listeners: per-transaction memo of repeated reads
     import app.db.stamps  # noqa: F401 - every session that changes projects raises their stamp
 
     if url.startswith("sqlite"):

@@ -31,6 +31,7 @@ from app.accounts.audit import (
     record_audit,
 )
 from app.core.errors import Conflict, ErrorItem, NotFound, Unprocessable
+from app.db.memo import memo
 from app.db.models import Indicator, PolicyVersion, Project, User, YearPolicy
 from app.scoring.policy import (
     CENTRAL_2020,
@@ -209,7 +210,15 @@ def project_years(*, session: Session) -> list[int]:
 
 def policy_for_year(*, session: Session, year: int) -> Policy:
     """The policy a budget year is scored with: the year's setting (pinned version or latest),
-    else the latest stored ``central_2020``, else the built-in ``central_2020``."""
+    else the latest stored ``central_2020``, else the built-in ``central_2020``. Read once per
+    transaction (``app/db/memo.py``)."""
+    return memo(session, ("policy_for_year", year), _POLICY_TABLES, lambda: _policy_for_year(session, year))
+
+
+_POLICY_TABLES = frozenset({YearPolicy.__tablename__, PolicyVersion.__tablename__})
+
+
+def _policy_for_year(session: Session, year: int) -> Policy:
     setting = session.get(YearPolicy, year)
     if setting is not None:
         row = find_version(session=session, name=setting.policy_name, version=setting.policy_version)

@@ -37,6 +37,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.core.errors import Unprocessable
+from app.db.memo import memo
 from app.db.models import Indicator, IndicatorActual, Project, ScoreAdjustment, TargetAdjustment
 from app.scoring.actuals import Actual, DateActual, GradeActual, NotApplicable, NumberActual, ReferenceActual
 from app.scoring.adjustments import (
@@ -166,13 +167,27 @@ def engine_budget(project: Project) -> Budget:
 
 
 def target_adjustments_for(*, session: Session, project_id: int) -> dict[int, TargetAdjustment]:
-    rows = session.scalars(select(TargetAdjustment).where(TargetAdjustment.project_id == project_id))
-    return {r.indicator_id: r for r in rows}
+    """Read once per transaction (``app/db/memo.py``): a save needs them three times."""
+
+    def read() -> dict[int, TargetAdjustment]:
+        rows = session.scalars(select(TargetAdjustment).where(TargetAdjustment.project_id == project_id))
+        return {r.indicator_id: r for r in rows}
+
+    return dict(memo(session, ("target_adjustments", project_id), _TARGET_TABLES, read))
 
 
 def score_adjustments_for(*, session: Session, project_id: int) -> dict[int, ScoreAdjustment]:
-    rows = session.scalars(select(ScoreAdjustment).where(ScoreAdjustment.project_id == project_id))
-    return {r.indicator_id: r for r in rows}
+    """Read once per transaction, as ``target_adjustments_for``."""
+
+    def read() -> dict[int, ScoreAdjustment]:
+        rows = session.scalars(select(ScoreAdjustment).where(ScoreAdjustment.project_id == project_id))
+        return {r.indicator_id: r for r in rows}
+
+    return dict(memo(session, ("score_adjustments", project_id), _SCORE_TABLES, read))
+
+
+_TARGET_TABLES = frozenset({TargetAdjustment.__tablename__})
+_SCORE_TABLES = frozenset({ScoreAdjustment.__tablename__})
 
 
 @dataclass
