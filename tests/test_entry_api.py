@@ -207,6 +207,24 @@ def test_invalid_fields_are_listed_per_indicator_and_nothing_is_saved(db, dept, 
     assert project.version == 1 and project.full_year_budget_wan is None
 
 
+def test_numbers_too_large_for_any_column_are_refused_not_a_server_error(db, dept, world):
+    # found by the fuzz test: quantizing a number of more than 28 digits raised InvalidOperation
+    project = world.project()
+    body = complete_body(project)
+    body["budget"] = {"full_year_wan": 7.302797871576124e47, "executed_wan": 1.7976931348623155e308}
+    first_number = next(item for item in body["actuals"] if isinstance(item["actual"], str))
+    first_number["actual"] = "1" + "0" * 40
+    r = dept.put(_url(project, "/actuals"), json=body)
+    assert r.status_code == 422, r.text
+    by_loc = {tuple(d["loc"]): d for d in r.json()["detail"]}
+    assert {by_loc[("budget", f)]["code"] for f in ("full_year_wan", "executed_wan")} == {"invalid_amount"}
+    assert "过大" in by_loc[("budget", "full_year_wan")]["msg"]
+    assert "过大" in by_loc[("actuals", first_number["indicator_id"], "actual")]["msg"]
+    assert _actual_rows(db, project) == 0
+    db.refresh(project)
+    assert project.version == 1 and project.full_year_budget_wan is None
+
+
 def test_an_error_on_the_20th_of_26_actuals_leaves_nothing_written(db, dept, world):
     project = world.project(FLOOD)
     body = complete_body(project)

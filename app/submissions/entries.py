@@ -308,9 +308,9 @@ def read_amount(name: str, text: str | None) -> Decimal | None:
         raise EntryError(name, exc.message.replace("应填写数字", "应填写金额"), "invalid_amount") from None
     if value < 0:
         raise EntryError(name, f"金额不能为负数，收到“{text}”", "invalid_amount")
-    if value != value.quantize(Decimal("0.0001")):
-        raise EntryError(name, "金额最多精确到 0.0001 万元（1 元）", "invalid_amount")
-    return _fits(name, value, 4, 18)
+    return _fits(
+        name, value, 4, 18, places_message="金额最多精确到 0.0001 万元（1 元）", code="invalid_amount"
+    )
 
 
 def read_text(name: str, text: str | None) -> str | None:
@@ -353,12 +353,21 @@ def _number(name: str, text: str, what: str) -> Decimal:
     return value
 
 
-def _fits(name: str, value: Decimal, places: int, digits: int) -> Decimal:
-    """The value fits its column (``Numeric(digits, places)``); a clerk's typo otherwise."""
-    if value != value.quantize(Decimal(1).scaleb(-places)):
-        raise EntryError(name, f"小数位数过多：最多 {places} 位")
+def _fits(
+    name: str,
+    value: Decimal,
+    places: int,
+    digits: int,
+    *,
+    places_message: str | None = None,
+    code: str = "invalid_actual",
+) -> Decimal:
+    """The value fits its column (``Numeric(digits, places)``); a clerk's typo otherwise.
+    The size first: quantizing a number of more than 28 digits raises (``InvalidOperation``)."""
     if abs(value) >= Decimal(10) ** (digits - places):
-        raise EntryError(name, f"数值过大：{decimal_str(value)}")
+        raise EntryError(name, f"数值过大：{decimal_str(value)}", code)
+    if value != value.quantize(Decimal(1).scaleb(-places)):
+        raise EntryError(name, places_message or f"小数位数过多：最多 {places} 位", code)
     return value
 
 
