@@ -80,9 +80,7 @@ async def identify_browser(request: Request, session: SessionDep) -> AuthContext
     if raw:
         token = security.unsign_session_cookie(raw)
         resolved = (
-            await run_in_threadpool(lambda: service.resolve_session(session=session, token=token))
-            if token
-            else None
+            await run_in_threadpool(service.resolve_session, session=session, token=token) if token else None
         )
         if resolved is None:
             state.drop_session_cookie = True  # tampered, expired or revoked: clear it
@@ -122,7 +120,7 @@ async def current_api_auth(
         scheme, _, credentials = header.partition(" ")
         token = credentials.strip()
         resolved = (
-            await run_in_threadpool(lambda: service.resolve_api_token(session=session, token=token))
+            await run_in_threadpool(service.resolve_api_token, session=session, token=token)
             if scheme.lower() == "bearer" and token
             else None
         )

@@ -35,9 +35,9 @@ def make_engine(url: str) -> Engine:
 
     if url.startswith("sqlite"):
         ensure_sqlite_directory(url)
-        # The pool covers the server's thread pool (40 requests at a time): SQLite connections are
-        # cheap, and a request waiting for a connection while another holds the write lock and waits
-        # for one too ends in "QueuePool limit reached" instead of a queue.
+        # Generous: SQLite connections are cheap, and a request waiting for a connection while
+        # another holds the write lock and waits for one too would end in "QueuePool limit reached"
+        # instead of a queue (requests at once: app/core/admission.py).
         engine = create_engine(
             url,
             connect_args={"check_same_thread": False, "timeout": 30},

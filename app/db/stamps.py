@@ -5,8 +5,8 @@ summaries list them: a project's existence, year, unit, number and status, and t
 (codes, parents). Any session that inserts, deletes or changes those — through the ORM unit of
 work or a bulk ``insert``/``update``/``delete`` on the tables — gives the stamp a new random
 value as the last statement before its commit, in the same transaction: the stamp and the data
-land together or not at all, and the stamp row is locked only while the transaction commits (it waits for no
-other lock after taking it, so it cannot take part in a deadlock).
+land together or not at all, and the stamp row is locked only while the transaction commits (it
+waits for no other lock after taking it, so it cannot take part in a deadlock).
 
 Readers: ``read_stamp`` once per request, then use a value cached at that stamp or recompute it
 (``app/reports/summaries.py`` keeps the per-unit project counts of a year this way). A reader
@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import secrets
 
-from sqlalchemy import event, inspect, select
+from sqlalchemy import URL, event, inspect, select
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from app.db.models import DataStamp, Project, Unit
@@ -34,10 +34,10 @@ _TABLES = frozenset(cls.__table__.name for cls in _TRACKED)
 _FLAG = "jixiao_project_index_changed"
 
 
-def read_stamp(session: Session, name: str = PROJECT_INDEX) -> tuple[str, int]:
+def read_stamp(session: Session, name: str = PROJECT_INDEX) -> tuple[URL, int]:
     """The stamp, with the database it belongs to (a process may use several: tests, tools)."""
     value = session.scalar(select(DataStamp.value).where(DataStamp.name == name)) or 0
-    return (session.get_bind().engine.url.render_as_string(hide_password=True), value)
+    return (session.get_bind().engine.url, value)
 
 
 def changed_here(session: Session) -> bool:

@@ -12,25 +12,16 @@ this: rows are locked, not the database.
 
 from __future__ import annotations
 
-import asyncio
+from starlette.types import ASGIApp, Scope
 
-from starlette.types import ASGIApp, Receive, Scope, Send
+from app.core.admission import Gate
 
 WRITING_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
-class SQLiteWriteQueue:
+class SQLiteWriteQueue(Gate):
     def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-        self._turn = asyncio.Semaphore(1)
-        self._loop: asyncio.AbstractEventLoop | None = None
+        super().__init__(app, 1)
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] not in WRITING_METHODS:
-            await self.app(scope, receive, send)
-            return
-        loop = asyncio.get_running_loop()
-        if loop is not self._loop:  # one queue per event loop (tests start several)
-            self._turn, self._loop = asyncio.Semaphore(1), loop
-        async with self._turn:
-            await self.app(scope, receive, send)
+    def admits(self, scope: Scope) -> bool:
+        return scope["method"] in WRITING_METHODS

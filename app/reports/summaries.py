@@ -218,18 +218,22 @@ def _statement(filters: SummaryFilter, user: User | None):
     if filters.grade:
         # Projects without a snapshot are scored live below and filtered afterwards.
         stmt = stmt.where(or_(SNAP.c.grade == filters.grade, SNAP.c.id.is_(None)))
-    return stmt, SNAP.c
+    return stmt
 
 
 ORDER = (P.year, U.code, P.seq, P.id)
+_AT = {column: i for i, column in enumerate(_UNFILTERED.selected_columns)}  # position in a row
+_SNAPSHOT_ID = _AT[SNAP.c.id]  # None: the project has no snapshot yet
 _COST = LEVEL1_NAMES["cost"]
-_LEVEL1 = [(LEVEL1_NAMES[k], i) for i, k in zip((11, 12, 13, 14), LEVEL1_KEYS, strict=True)]
+_LEVEL1 = [(LEVEL1_NAMES[k], _AT[SNAP.c[f"{k}_score"]]) for k in LEVEL1_KEYS]
+_BEFORE_LEVEL1 = slice(0, _AT[SNAP.c.output_score])  # project_id … budget_score, as SummaryRow
+_AFTER_LEVEL1 = slice(_AT[SNAP.c.total], _SNAPSHOT_ID)  # total … computed_at
 
 
 def _row(values: Sequence[Any]) -> SummaryRow:
     # 成本指标 is its own level 1 only under some templates: shown when it has a score.
     level1 = {name: values[i] for name, i in _LEVEL1 if name != _COST or values[i] is not None}
-    return SummaryRow(*values[:11], level1, *values[15:21], True)
+    return SummaryRow(*values[_BEFORE_LEVEL1], level1, *values[_AFTER_LEVEL1], True)
 
 
 def _live_rows(session: Session, ids: list[int]) -> dict[int, SummaryRow]:
@@ -284,13 +288,13 @@ def query_summaries(
     Fast path (every matching project has a snapshot): COUNT and LIMIT/OFFSET in SQL. Otherwise
     the matching rows are read, the missing ones scored live, filtered by grade and sliced.
     """
-    stmt, snap = _statement(filters, user)
+    stmt = _statement(filters, user)
     if limit is not None and not filters.grade and not with_all:
         return _page(session, stmt, filters, user, offset, limit)
-    count, with_snapshot = session.execute(stmt.with_only_columns(func.count(), func.count(snap.id))).one()
+    count, with_snapshot = session.execute(stmt.with_only_columns(func.count(), func.count(SNAP.c.id))).one()
     missing_ids = []
     if count != with_snapshot:
-        missing_ids = list(session.scalars(stmt.with_only_columns(P.id).where(snap.id.is_(None))))
+        missing_ids = list(session.scalars(stmt.with_only_columns(P.id).where(SNAP.c.id.is_(None))))
     if not missing_ids and not with_all:
         if limit is None and offset == 0:
             return SummaryPage(
@@ -306,7 +310,7 @@ def query_summaries(
     live = _live_rows(session, missing_ids) if missing_ids else {}
     rows: list[SummaryRow] = []
     for values in session.execute(stmt.order_by(*ORDER)):
-        row = live.get(values[0]) if values[21] is None else _row(values)
+        row = live.get(values[0]) if values[_SNAPSHOT_ID] is None else _row(values)
         if row is None:
             continue
         if filters.grade and row.grade != filters.grade:
@@ -425,9 +429,9 @@ def _page(
         where = or_(*(and_(P.year == y, P.unit_id == u) for y, u in chosen))
     # a handful of units: their rows sorted and sliced in one query
     values = session.execute(stmt.where(where).order_by(*ORDER).offset(skip).limit(limit)).all()
-    missing = [v[0] for v in values if v[21] is None]
+    missing = [v[0] for v in values if v[_SNAPSHOT_ID] is None]
     live = _live_rows(session, missing) if missing else {}
-    rows = [live[v[0]] if v[21] is None else _row(v) for v in values]
+    rows = [live[v[0]] if v[_SNAPSHOT_ID] is None else _row(v) for v in values]
     return SummaryPage(rows, groups.count, offset, limit)
 
 
