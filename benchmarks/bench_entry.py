@@ -17,30 +17,25 @@ Target: p99 ≤ 300 ms, no errors.
 from __future__ import annotations
 
 from benchmarks import Result
-from benchmarks.support import Others, Server, backends, dataset, run_load, settle
+from benchmarks.support import CONCURRENCY, WORKERS, Others, run_load, served
 
-CONCURRENCY = 50
 REQUESTS = 3000
 SECONDS = 30
 THINK_MS = 2000
-WORKERS = {"postgresql": 4, "sqlite": 1}
 
 
 def run(quick: bool = False) -> list[Result]:
     out = []
-    for backend in backends():
-        ds = dataset(backend, quick)
-        settle(ds.url)
-        with Server(ds.url, WORKERS[backend]) as server:
-            spec = {"base": server.base, "mode": "entry", "projects": ds.entry, "concurrency": CONCURRENCY}
-            run_load(**spec, requests=100, seconds=10)  # warm-up
-            seconds = 10 if quick else SECONDS
-            others = Others()
-            tight = run_load(**spec, requests=200 if quick else REQUESTS, seconds=seconds)
-            tight["others"] = others.note()
-            others = Others()
-            paced = run_load(**spec, requests=REQUESTS, seconds=seconds, think_ms=THINK_MS)
-            paced["others"] = others.note()
+    for backend, ds, server in served(quick):
+        spec = {"base": server.base, "mode": "entry", "projects": ds.entry, "concurrency": CONCURRENCY}
+        run_load(**spec, requests=100, seconds=10)  # warm-up
+        seconds = 10 if quick else SECONDS
+        others = Others()
+        tight = run_load(**spec, requests=200 if quick else REQUESTS, seconds=seconds)
+        tight["others"] = others.note()
+        others = Others()
+        paced = run_load(**spec, requests=REQUESTS, seconds=seconds, think_ms=THINK_MS)
+        paced["others"] = others.note()
         for label, r in (("back to back", tight), (f"clerks, {THINK_MS / 1000:g} s pauses", paced)):
             note = (
                 f"{WORKERS[backend]} worker(s), {CONCURRENCY} clients, {r['requests']:,} saves in "

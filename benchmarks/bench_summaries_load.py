@@ -10,27 +10,22 @@ Target (PostgreSQL): p99 ≤ 150 ms, ≥ 300 requests/s, no errors.
 from __future__ import annotations
 
 from benchmarks import Result
-from benchmarks.support import YEAR, Others, Server, backends, dataset, run_load, settle
+from benchmarks.support import CONCURRENCY, WORKERS, YEAR, Others, run_load, served
 
-CONCURRENCY = 50
 REQUESTS = 6000
 SECONDS = 30
-WORKERS = {"postgresql": 4, "sqlite": 1}
 
 
 def run(quick: bool = False) -> list[Result]:
     out = []
-    for backend in backends():
-        ds = dataset(backend, quick)
-        settle(ds.url)
-        with Server(ds.url, WORKERS[backend]) as server:
-            spec = {
-                "base": server.base, "mode": "summaries", "token": ds.finance_token, "year": YEAR,
-                "rows": ds.projects, "concurrency": CONCURRENCY,
-            }  # fmt: skip
-            run_load(**spec, requests=200, seconds=10)  # warm-up: connections, caches
-            others = Others()
-            r = run_load(**spec, requests=300 if quick else REQUESTS, seconds=10 if quick else SECONDS)
+    for backend, ds, server in served(quick):
+        spec = {
+            "base": server.base, "mode": "summaries", "token": ds.finance_token, "year": YEAR,
+            "rows": ds.projects, "concurrency": CONCURRENCY,
+        }  # fmt: skip
+        run_load(**spec, requests=200, seconds=10)  # warm-up: connections, caches
+        others = Others()
+        r = run_load(**spec, requests=300 if quick else REQUESTS, seconds=10 if quick else SECONDS)
         note = (
             f"{WORKERS[backend]} worker(s), {CONCURRENCY} clients, {r['requests']:,} requests in "
             f"{r['seconds']:.1f} s, {r['errors']} errors {r['statuses']}; {ds.projects:,} rows{others.note()}"

@@ -27,6 +27,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -391,6 +392,20 @@ class Server:
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait()
+
+
+# d and e: 50 concurrent clients; PostgreSQL with 4 uvicorn workers, SQLite with 1 (issue 8).
+CONCURRENCY = 50
+WORKERS = {"postgresql": 4, "sqlite": 1}
+
+
+def served(quick: bool) -> Iterator[tuple[str, Dataset, Server]]:
+    """Each database's province dataset, settled, behind its server (stopped after each)."""
+    for backend in backends():
+        ds = dataset(backend, quick)
+        settle(ds.url)
+        with Server(ds.url, WORKERS[backend]) as server:
+            yield backend, ds, server
 
 
 def run_load(**kwargs: Any) -> dict[str, Any]:
