@@ -45,7 +45,7 @@ migration: install
 	mkdir -p var && rm -f var/migration-scratch.db
 	DATABASE_URL=sqlite:///var/migration-scratch.db $(BIN)/alembic upgrade head
 	last=$$(ls migrations/versions | sed -n 's/^[0-9]*_\([0-9][0-9][0-9][0-9]\)_.*/\1/p' | sort | tail -n 1); \
-	  next=$$(printf '%04d' $$((10#$$last + 1))); \
+	  next=$$(printf "%04d" $$(expr $$last + 1)); \
 	  DATABASE_URL=sqlite:///var/migration-scratch.db $(BIN)/alembic revision --autogenerate --rev-id $$next -m "$(MSG)"
 	rm -f var/migration-scratch.db
 	$(BIN)/ruff format migrations/versions >/dev/null

@@ -147,7 +147,7 @@ def test_bureau_workbook_two_projects_points_and_directions(capsys: pytest.Captu
     assert by_name["防控效果"]["kind"] == "unparsed"
     assert sum(int(i["points"]) for i in first["indicators"]) == 90
     codes = [(w["code"], w.get("project_seq")) for w in parsed["warnings"]]
-    assert ("points_mismatch", 2) in codes and ("points_mismatch", 1) not in codes
+    assert ("level_weights_differ", 2) in codes and ("level_weights_differ", 1) not in codes
     assert ("unparsed_value", 2) in codes
 
 
@@ -184,7 +184,7 @@ def test_one_project_per_sheet(capsys: pytest.CaptureFixture[str]) -> None:
         ("基本公共卫生服务项目", "120"),  # 资金总额（元）1200000
         ("重大传染病防控经费", "35.6"),
     ]
-    assert {w["code"] for w in parsed["warnings"]} >= {"project_name_from_sheet", "points_mismatch"}
+    assert {w["code"] for w in parsed["warnings"]} >= {"project_name_from_sheet", "level_weights_differ"}
 
 
 @pytest.mark.parametrize(

@@ -6,18 +6,17 @@ from decimal import Decimal
 
 import pytest
 
+from app.scoring.engine import points_warnings
+from app.scoring.policy import CENTRAL_2020, Policy, PolicySettings
 from app.targets.grid import (
-    DEFAULT_LEVEL1_WEIGHTS,
     GridSheet,
-    check_points,
     compose_raw,
     header_columns,
-    level1_weights_of,
     parse_amount,
     read_grid,
     split_unit_code,
 )
-from app.targets.types import ParsedIndicator, ParsedProject, TableFormatError, Target
+from app.targets.types import ParsedIndicator, ParsedProject, ParsedTable, TableFormatError, Target
 
 TITLE = "门源县应急管理局2023年项目支出绩效目标表"
 
@@ -313,7 +312,7 @@ def test_operator_unit_direction_and_points_columns() -> None:
     conflict = [w for w in table.warnings if w.code == "direction_conflict"]
     assert [w.indicator for w in conflict] == ["满意度"]  # ≥ but marked 反向
     assert conflict[0].project_seq == 1 and conflict[0].line == 8
-    assert "points_mismatch" not in codes(table)  # 50 / 30 / 10
+    assert "level_weights_differ" not in {w.code for w in points_warnings(table)}  # 50 / 30 / 10
 
 
 def test_unreadable_values_are_kept_as_unparsed_with_a_warning() -> None:
@@ -356,27 +355,33 @@ def _project(*points: tuple[str, str | None]) -> ParsedProject:
     )
 
 
+def check_points(project: ParsedProject, policy: Policy = CENTRAL_2020):  # noqa: ANN201
+    return points_warnings(ParsedTable(None, 2023, None, projects=[project]), policy)
+
+
 def test_points_matching_the_level1_weights_give_no_warning() -> None:
-    weights = {"产出指标": Decimal(50), "效益指标": Decimal(30), "满意度指标": Decimal(10)}
     good = _project(("产出指标", "25"), ("产出指标", "25"), ("效益指标", "30"), ("满意度指标", "10"))
-    assert check_points(good, weights) == []
-    assert check_points(_project(("产出指标", None)), weights) == []  # no points: nothing to check
+    assert check_points(good) == []
+    assert check_points(_project(("产出指标", None))) == []  # no points: nothing to check
     # Newer template: 成本指标 as a level 1 counts with 产出; no 满意度 → 效益 may carry 40.
     newer = _project(("产出指标", "40"), ("成本指标", "10"), ("效益指标", "40"))
-    assert check_points(newer, weights) == []
+    assert check_points(newer) == []
 
 
-def test_points_that_do_not_sum_are_named() -> None:
-    weights = {"产出指标": Decimal(50), "效益指标": Decimal(30), "满意度指标": Decimal(10)}
+def test_points_of_another_split_are_a_warning_naming_the_levels() -> None:
     bad = _project(("产出指标", "20"), ("产出指标", "25.5"), ("效益指标", "30"), ("满意度指标", "10"))
-    (warning,) = check_points(bad, weights)
-    assert warning.code == "points_mismatch" and warning.project_seq == 1
-    assert "产出指标分值合计45.5分，应为50分" in warning.message
+    (warning,) = check_points(bad)
+    assert warning.code == "level_weights_differ" and warning.project_seq == 1
+    # every indicator has points: the budget weight is 100 − 85.5
+    assert (
+        warning.message == "一级指标分值与评分规则不同：产出指标 45.5（规则 50）、预算执行率 14.5（规则 10）"
+    )
     partial = _project(("产出指标", "50"), ("效益指标", None), ("满意度指标", "10"))
-    got = {w.code for w in check_points(partial, weights)}
-    assert got == {"points_incomplete", "points_mismatch"}
-    other_policy = {"产出指标": Decimal(40), "效益指标": Decimal(40), "满意度指标": Decimal(10)}
-    assert [w.code for w in check_points(bad, other_policy)] == ["points_mismatch", "points_mismatch"]
+    assert [w.code for w in check_points(partial)] == ["points_incomplete"]  # 效益 gets the policy's 30
+    nothing_left = _project(("产出指标", "50"), ("产出指标", None), ("效益指标", "30"), ("满意度指标", "10"))
+    assert [w.code for w in check_points(nothing_left)] == ["points_incomplete", "points_unusable"]
+    other = CENTRAL_2020.with_overrides({"level1_weights": {"output": 40, "benefit": 40}})
+    assert [w.code for w in check_points(bad, other)] == ["level_weights_differ"]
 
 
 def test_points_column_as_weights_percent() -> None:
@@ -388,7 +393,7 @@ def test_points_column_as_weights_percent() -> None:
         ["满意度指标", "服务对象满意度指标", "满意度", "≥90%", "10分"],
     )
     assert [i.points for i in table.projects[0].indicators] == [Decimal(50), Decimal(30), Decimal(10)]
-    assert not {"points_mismatch", "points_incomplete"} & set(codes(table))
+    assert points_warnings(table) == []
 
 
 # ---------------------------------------------------------------- small helpers
@@ -458,21 +463,19 @@ def test_the_declaration_form_template() -> None:
     assert [i.target.raw for i in project.indicators] == ["≥10次", "≤0.9‰"]
 
 
-def test_default_weights_are_the_default_policy_and_other_policies_apply() -> None:
-    from app.scoring.policy import PolicySettings
-
-    assert level1_weights_of(PolicySettings()) == DEFAULT_LEVEL1_WEIGHTS
-    own_cost = PolicySettings(
-        level1_weights={"budget": 10, "output": 40, "cost": 10, "benefit": 30, "satisfaction": 10},
-        cost_level1="own_weight",
+def test_a_cost_level1_with_its_own_weight_is_checked_on_its_own() -> None:
+    own_cost = Policy(
+        "own",
+        1,
+        PolicySettings(
+            level1_weights={"budget": 10, "output": 40, "cost": 10, "benefit": 30, "satisfaction": 10},
+            cost_level1="own_weight",
+        ),
     )
-    weights = level1_weights_of(own_cost)
     project = _project(("产出指标", "40"), ("成本指标", "10"), ("效益指标", "30"), ("满意度指标", "10"))
-    assert check_points(project, weights) == []
-    assert [w.code for w in check_points(project, DEFAULT_LEVEL1_WEIGHTS)] == []  # 40 + 10 share 产出
+    assert check_points(project, own_cost) == []
+    assert check_points(project) == []  # 40 + 10 share 产出
     wrong = _project(("产出指标", "45"), ("成本指标", "5"), ("效益指标", "30"), ("满意度指标", "10"))
-    messages = [w.message for w in check_points(wrong, weights)]
-    assert messages == [
-        "项目“项目”的产出指标分值合计45分，应为40分",
-        "项目“项目”的成本指标分值合计5分，应为10分",
+    assert [w.message for w in check_points(wrong, own_cost)] == [
+        "一级指标分值与评分规则不同：产出指标 45（规则 40）、成本指标 5（规则 10）"
     ]

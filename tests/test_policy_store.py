@@ -188,21 +188,29 @@ def _hand_points_project(db, year: int = 2030) -> Project:
 
 
 def test_a_policy_that_breaks_hand_set_points_is_refused(db):
-    """§1: points set by hand must sum to their level-1 weight; the service refuses a policy that breaks this."""
+    """§1: printed points are authoritative, so other weights do not break a table; a policy that
+    makes them must match (``printed_points = must_match``) is refused while a table differs."""
     ensure_default_policies(session=db)
     _hand_points_project(db)
     create_policy(
         session=db,
         name="province",
-        changes={"level1_weights.output": "40", "level1_weights.benefit": "40"},
+        changes={
+            "level1_weights.output": "40",
+            "level1_weights.benefit": "40",
+            "printed_points": "must_match",
+        },
         actor="t",
     )
     with pytest.raises(Unprocessable) as err:
         set_year_policy(session=db, year=2030, name="province", actor="t")
     assert err.value.code == "policy_breaks_tables" and "手工分值项目" in err.value.message
+    assert "产出指标 50（规则 40）" in err.value.message
+    # other weights alone (printed points stay authoritative) pass
+    update_policy(session=db, name="central_2020", changes={"level1_weights.output": "45",
+                                                              "level1_weights.satisfaction": "15"}, actor="t")  # fmt: skip
     with pytest.raises(Unprocessable) as err:  # 2030 follows the latest central_2020
-        update_policy(session=db, name="central_2020", changes={"level1_weights.output": "45",
-                                                                  "level1_weights.satisfaction": "15"}, actor="t")  # fmt: skip
+        update_policy(session=db, name="central_2020", changes={"printed_points": "must_match"}, actor="t")
     assert err.value.code == "policy_breaks_tables" and "2030年" in err.value.message
     # a change that leaves the points alone passes
     update_policy(session=db, name="central_2020", changes={"rounding.places": 1}, actor="t")

@@ -75,15 +75,62 @@ def test_points_given_for_every_indicator_are_used_as_written():
     assert points_of(r) == ["30.00", "20.00", "30.00", "10.00"]
 
 
-def test_points_given_for_only_some_indicators_are_ignored():
+def test_points_given_for_only_some_indicators_share_what_is_left_of_the_group():
     inds = [ind(points="30"), ind(), ind("效益指标"), ind("满意度指标")]
-    assert points_of(score_project(inds, ["10"] * 4, None)) == ["25.00", "25.00", "30.00", "10.00"]
+    r = score_project(inds, ["10"] * 4, None)
+    assert points_of(r) == ["30.00", "20.00", "30.00", "10.00"]
+    assert "level_weights_differ" not in [w.code for w in r.warnings]  # the split follows the policy
 
 
-def test_points_by_hand_must_sum_to_the_level1_weight():
-    inds = [ind(points="30"), ind(points="15"), ind("效益指标", points="30"), ind("满意度指标", points="10")]
-    with pytest.raises(ScoringError, match="产出指标分值合计为 45，应为 50"):
-        score_project(inds, ["10"] * 4, None)
+def test_points_missing_where_nothing_is_left_name_the_indicators():
+    inds = [ind(points="50"), ind(name="培训次数"), ind(name="验收"), ind("效益指标"), ind("满意度指标")]
+    with pytest.raises(ScoringError, match="指标“培训次数”、“验收”没有分值，产出指标的规则分值 50 已被"):
+        score_project(inds, ["10"] * 5, None)
+
+
+def test_printed_points_are_authoritative_and_a_different_split_is_a_warning():
+    """§1: a table printing 产出 45 / 效益 35 scores with its own points; the level weights that
+    differ from the policy are a warning, never a refusal."""
+    inds = [ind(points="30"), ind(points="15"), ind("效益指标", points="35"), ind("满意度指标", points="10")]
+    r = score_project(inds, ["10"] * 4, Budget(D(100), D(100)))
+    assert points_of(r) == ["30.00", "15.00", "35.00", "10.00"]
+    assert r.level1["产出指标"].points == D(45) and r.budget.points == D(10)
+    assert r.total == D("100.00")
+    assert r.warnings[0].code == "level_weights_differ"
+    assert (
+        r.warnings[0].message == "一级指标分值与评分规则不同：产出指标 45（规则 50）、效益指标 35（规则 30）"
+    )
+
+
+def test_budget_weight_is_100_minus_the_printed_points_or_the_funds_block():
+    inds = [ind(points="40"), ind("效益指标", points="20"), ind("满意度指标", points="20")]
+    r = score_project(inds, ["10"] * 3, Budget(D(100), D(80)))
+    assert r.budget.points == D(20) and r.budget.score == D("16.00") and r.total == D("96.00")
+    assert "预算执行率 20（规则 10）" in r.warnings[0].message
+    printed = score_project(inds, ["10"] * 3, Budget(D(100), D(80), points=D(15)))
+    assert printed.budget.points == D(15) and printed.total == D("92.00")
+    assert "合计 95（规则 100）" in printed.warnings[0].message
+    # some indicators without points: the budget keeps the policy's weight
+    mixed = score_project([*inds, ind("效益指标")], ["10"] * 4, Budget(D(100), D(80)))
+    assert mixed.budget.points == D(10)
+
+
+def test_must_match_refuses_printed_points_that_differ():
+    inds = [ind(points="30"), ind(points="15"), ind("效益指标", points="35"), ind("满意度指标", points="10")]
+    with pytest.raises(ScoringError, match=r"must_match.*产出指标 45（规则 50）"):
+        score_project(inds, ["10"] * 4, None, custom(printed_points="must_match"))
+    same = [ind(points="30"), ind(points="20"), ind("效益指标", points="30"), ind("满意度指标", points="10")]
+    r = score_project(same, ["10"] * 4, None, custom(printed_points="must_match"))
+    assert "level_weights_differ" not in [w.code for w in r.warnings]
+
+
+def test_cost_rows_sharing_the_output_weight_are_labelled_in_the_warning():
+    inds = [ind(points="40"), ind("成本指标", num("<=", "10", "万元"), points="20"), ind("效益指标", points="20"),
+            ind("满意度指标", points="10")]  # fmt: skip
+    r = score_project(inds, ["10"] * 4, None)
+    assert r.warnings[0].message.startswith(
+        "一级指标分值与评分规则不同：产出指标（含成本指标） 60（规则 50）"
+    )
 
 
 def test_manual_weight_split_requires_every_points():

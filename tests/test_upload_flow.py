@@ -22,6 +22,7 @@ from app.db.models import (
     Project,
     Unit,
 )
+from app.scoring.engine import points_warnings
 from app.targets import upload
 from tests.accounts_support import csrf, logged_in, make_user
 
@@ -198,14 +199,15 @@ def test_warnings_and_unparsed_values_are_listed(admin, db):
     data = (FIXTURES / "grid_bureau_two_projects.xlsx").read_bytes()
     table = upload.parse_upload(data, filename="x.xlsx")
     unparsed = [i.target.raw for p in table.projects for i in p.indicators if i.target.kind == "unparsed"]
-    assert unparsed and table.warnings
+    warnings = [*table.warnings, *points_warnings(table)]  # the reader's, and the points under the policy
+    assert unparsed and table.warnings and "level_weights_differ" in {w.code for w in warnings}
     token = upload_file(admin, data, "两个项目.xlsx")
     html = admin.get(f"/imports/{token}").text
-    assert f"警告（{len(table.warnings)}）" in html
+    assert f"警告（{len(warnings)}）" in html
     assert f"未能识别的指标值（{len(unparsed)}）" in html
     for raw in unparsed:
         assert raw in html
-    for w in table.warnings:
+    for w in warnings:
         assert w.message in html
 
 

@@ -20,6 +20,7 @@ def _parse(args: argparse.Namespace) -> int:
     import sys
 
     from app.cli import CliError
+    from app.scoring.engine import points_warnings
     from app.targets.formats import read_table
     from app.targets.types import TableFormatError
 
@@ -27,6 +28,7 @@ def _parse(args: argparse.Namespace) -> int:
         table = read_table(args.file, format=args.format)
     except TableFormatError as exc:
         raise CliError(f"{args.file}: {exc}") from None
+    table.warnings.extend(points_warnings(table))  # under the built-in central_2020
     json.dump(table.to_json(), sys.stdout, ensure_ascii=False, indent=2)
     sys.stdout.write("\n")
     return 0

@@ -185,7 +185,7 @@ def build_form(
         initial_wan=project.amount_wan,
         full_year_wan=project.full_year_budget_wan,
         executed_wan=project.executed_wan,
-        points=budget.points if budget else Decimal("10.00"),
+        points=budget.points if budget else (project.budget_points or Decimal("10.00")),
         rate=budget.rate if budget else None,
         score=budget.score if budget else None,
         reason=project.budget_reason or "",

@@ -1,5 +1,5 @@
 """The finance overview of one budget year: progress and scores per unit, charts, the indicators
-most often missed and every consistency warning (scoring.md §10).
+most often missed and every consistency warning (docs/scoring-rules.md §10).
 
 Everything is read from the latest score snapshots (``summaries.query_summaries``) and their stored
 results; only projects that were never saved are scored live.

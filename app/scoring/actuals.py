@@ -1,4 +1,4 @@
-"""Reading an actual (实际完成值) the way clerks type it (scoring.md §4a).
+"""Reading an actual (实际完成值) the way clerks type it (docs/scoring-rules.md §4a).
 
 ``read_actual(raw, target)`` turns what was typed — a string, a number, or one of the contract's
 dict forms (``{"grade", "score"?}``, ``{"date"}``, ``{"baseline", "value"}``,

@@ -1,4 +1,4 @@
-"""Reviewer adjustments (scoring.md §5a) and adjusted targets (调整后指标值).
+"""Reviewer adjustments (docs/scoring-rules.md §5a) and adjusted targets (调整后指标值).
 
 A reviewer's score sits beside the computed one (never overwriting it); totals use it, both are
 shown. An adjusted target is scored instead of the imported one, which stays on the indicator.

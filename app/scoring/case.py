@@ -111,7 +111,9 @@ def load_case(source: str | Mapping[str, Any], *, policy: Policy | None = None) 
         if not isinstance(b, dict):
             raise CaseError('budget 应为 {"full_year_wan": …, "executed_wan": …}')
         budget = Budget(
-            _decimal(b.get("full_year_wan"), "全年预算数"), _decimal(b.get("executed_wan"), "全年执行数")
+            _decimal(b.get("full_year_wan"), "全年预算数"),
+            _decimal(b.get("executed_wan"), "全年执行数"),
+            _decimal(b.get("points"), "预算执行率分值"),
         )
     return Case(policy, indicators, actuals, budget, year, adjustments)
 
@@ -149,6 +151,8 @@ def snapshot_inputs(
             "full_year_wan": _str(budget.full_year_wan),
             "executed_wan": _str(budget.executed_wan),
         }
+        if budget.points is not None:
+            out["budget"]["points"] = _str(budget.points)
     return out
 
 

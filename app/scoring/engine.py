@@ -1,4 +1,4 @@
-"""The scoring engine (scoring.md): indicators + actuals + budget + policy → scores, explanations.
+"""The scoring engine (docs/scoring-rules.md): indicators + actuals + budget + policy → scores, explanations.
 
 PURE: no database, no web. ``score_project`` is the one entry point; everything is ``Decimal``.
 Order of work: read the actuals (§4a), give every indicator its points (§1), score each indicator
@@ -27,7 +27,7 @@ from app.scoring.actuals import (
     read_actual,
 )
 from app.scoring.policy import CENTRAL_2020, LEVEL1_NAMES, CompiledPolicy, Policy
-from app.targets.types import Target, decimal_str, direction_of
+from app.targets.types import ParsedTable, ParseWarning, Target, decimal_str, direction_of
 
 ZERO = Decimal(0)
 ONE = Decimal(1)
@@ -60,6 +60,7 @@ class Budget:
 
     full_year_wan: Decimal | None = None
     executed_wan: Decimal | None = None
+    points: Decimal | None = None  # 分值 of 预算执行率 when the table's funds block prints it (§1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,7 +227,11 @@ def score_project(
         except ActualError as exc:
             read[i] = exc
 
-    points = allocate_points(indicators, keys, [not isinstance(a, NotApplicable) for a in read], cp)
+    budget_points = budget.points if budget is not None else None
+    allocation = allocate_points(
+        indicators, keys, [not isinstance(a, NotApplicable) for a in read], cp, budget_points
+    )
+    points = allocation.points
 
     results = [
         _score_indicator(indicators[i], directions[i], keys[i], read[i], points[i], cp) for i in range(n)
@@ -235,7 +240,7 @@ def score_project(
         _apply_adjustments(results, adjustments, cp)
 
     errors = [Notice(r.flags[0], r.error, r.name) for r in results if r.error is not None]
-    budget_score = score_budget(budget, cp) if budget is not None else None
+    budget_score = score_budget(budget, allocation.budget, cp) if budget is not None else None
     if budget_score is not None and budget_score.error:
         errors.append(Notice("budget_invalid", budget_score.error))
 
@@ -264,6 +269,8 @@ def score_project(
             total += budget_score.score
             grade = grade_of(total, cp)
     warnings = _warnings(results, budget_score, level1, budget is None, cp)
+    if (differ := allocation.warning()) is not None:
+        warnings.insert(0, differ)
     return ProjectScore(policy, results, budget_score, level1, total, grade, warnings, errors)
 
 
@@ -331,8 +338,9 @@ def split_proportional(total: Decimal, weights: Sequence[Decimal]) -> list[Decim
 
 
 def group_weights(present: set[str], cp: CompiledPolicy) -> dict[str, Decimal]:
-    """Weight of each point pool (output, cost when it has its own weight, benefit, satisfaction)
-    after §1's handling of empty groups (``empty_level1``). Pools in ``present`` have indicators."""
+    """The policy's weight of each point pool (output, cost when it has its own weight, benefit,
+    satisfaction) after §1's handling of empty groups (``empty_level1``). Pools in ``present``
+    have indicators."""
     w = {
         "output": cp.weights["output"],
         "benefit": cp.weights["benefit"],
@@ -344,6 +352,12 @@ def group_weights(present: set[str], cp: CompiledPolicy) -> dict[str, Decimal]:
                  "satisfaction": w["satisfaction"]}  # fmt: skip
         else:  # no level-1 成本指标 (older template): its weight goes back to 产出
             w["output"] += cp.weights["cost"]
+    return _redistribute(w, present, cp)
+
+
+def _redistribute(w: dict[str, Decimal], present: set[str], cp: CompiledPolicy) -> dict[str, Decimal]:
+    """The weights of the pools in ``present``: the weight of every other pool of ``w`` moves as
+    ``empty_level1`` says (to 效益, rescaled over the rest, or an error)."""
     empty = [k for k in w if k not in present]
     if not empty:
         return w
@@ -361,33 +375,68 @@ def group_weights(present: set[str], cp: CompiledPolicy) -> dict[str, Decimal]:
     return dict(zip(keep, split_proportional(total, [w[k] for k in keep]), strict=True))
 
 
+@dataclass(frozen=True, slots=True)
+class Allocation:
+    """§1: the points of every indicator, the budget execution weight, and where the table's own
+    split differs from the policy's (``(label, table, rule)``, empty when it follows the policy)."""
+
+    points: list[Decimal]
+    budget: Decimal
+    differences: list[tuple[str, Decimal, Decimal]]
+
+    def warning(self) -> Notice | None:
+        if not self.differences:
+            return None
+        return Notice(
+            "level_weights_differ", f"一级指标分值与评分规则不同：{_differences_text(self.differences)}"
+        )
+
+
 def allocate_points(
-    indicators: Sequence[IndicatorLike], keys: Sequence[str], active: Sequence[bool], cp: CompiledPolicy
-) -> list[Decimal]:
-    """Points of every indicator (§1): the table's own points when every indicator gives them (or
-    ``weight_split = manual``), else the policy's equal split; 不适用 indicators get 0 and their
-    group's weight is re-split over the rest (proportionally to the given points when manual)."""
+    indicators: Sequence[IndicatorLike],
+    keys: Sequence[str],
+    active: Sequence[bool],
+    cp: CompiledPolicy,
+    budget_points: Decimal | None = None,
+    *,
+    refuse_differences: bool = True,
+) -> Allocation:
+    """Points of every indicator and the budget weight (§1). Without printed points the policy
+    splits each level-1 weight (``weight_split``); with them the table's points are authoritative
+    (``printed_points``). 不适用 indicators get 0 and their group's weight is re-split over the rest
+    (in proportion to their points). ``refuse_differences=False`` reports differences instead of
+    refusing them under ``printed_points = must_match`` (an import is never refused for points)."""
     n = len(indicators)
     pools = [k if (k != "cost" or cp.cost_own_weight) else "output" for k in keys]
+    given = [ind.points for ind in indicators]
+    for i, p in enumerate(given):
+        if p is not None and (p < 0 or p != p.quantize(Q2)):
+            raise ScoringError(
+                f"指标“{indicators[i].name}”的分值应为不小于 0、最多两位小数的数，收到 {decimal_str(p)}"
+            )
+    if cp.weight_split == "manual" and None in given:
+        missing = "、".join(indicators[i].name for i in range(n) if given[i] is None)
+        raise ScoringError(f"按评分政策（weight_split = manual）每个指标都应给出分值；未给出：{missing}")
     members: dict[str, list[int]] = {}
     for i in range(n):
         if active[i]:
             members.setdefault(pools[i], []).append(i)
+    if all(p is None for p in given):
+        return Allocation(_policy_split(indicators, members, n, cp), cp.weights["budget"], [])
+    allocation = _printed_split(indicators, pools, given, members, cp, budget_points)
+    if allocation.differences and cp.printed_must_match and refuse_differences:
+        raise ScoringError(
+            f"表中分值与评分规则不一致（printed_points = must_match）：{_differences_text(allocation.differences)}"
+        )
+    return allocation
+
+
+def _policy_split(
+    indicators: Sequence[IndicatorLike], members: dict[str, list[int]], n: int, cp: CompiledPolicy
+) -> list[Decimal]:
+    """§1 without printed points: each level-1 weight split equally (``weight_split``)."""
     weights = group_weights(set(members), cp)
     points = [ZERO.quantize(Q2)] * n
-    given = [ind.points for ind in indicators]
-    manual = cp.weight_split == "manual" or (n > 0 and None not in given)
-    if cp.weight_split == "manual" and None in given:
-        missing = "、".join(indicators[i].name for i in range(n) if given[i] is None)
-        raise ScoringError(f"按评分政策（weight_split = manual）每个指标都应给出分值；未给出：{missing}")
-    if manual:
-        _check_manual_sums(indicators, pools, given, cp)
-        for pool, idxs in members.items():
-            own = [given[i].quantize(Q2) for i in idxs]
-            parts = own if sum(own, ZERO) == weights[pool] else split_proportional(weights[pool], own)
-            for i, p in zip(idxs, parts, strict=True):
-                points[i] = p
-        return points
     for pool, idxs in members.items():
         if cp.weight_split == "equal_within_level2":
             groups: dict[str, list[int]] = {}
@@ -403,28 +452,120 @@ def allocate_points(
     return points
 
 
-def _check_manual_sums(
-    indicators: Sequence[IndicatorLike], pools: list[str], given: list, cp: CompiledPolicy
-) -> None:
-    """Points set by hand must sum to their level-1 weight (§1), as the table is written."""
-    sums: dict[str, Decimal] = {}
-    for i, pool in enumerate(pools):
-        p = given[i]
-        if p < 0 or p != p.quantize(Q2):
-            raise ScoringError(
-                f"指标“{indicators[i].name}”的分值应为不小于 0、最多两位小数的数，收到 {decimal_str(p)}"
+def _printed_split(
+    indicators: Sequence[IndicatorLike],
+    pools: list[str],
+    given: list[Decimal | None],
+    members: dict[str, list[int]],
+    cp: CompiledPolicy,
+    budget_points: Decimal | None,
+) -> Allocation:
+    """§1 with printed points: an indicator's points are its ``W``; indicators without points share
+    what is left of their group's policy weight; a group weighs the sum of its points."""
+    n = len(indicators)
+    rule = group_weights(set(pools), cp)
+    nominal: list[Decimal] = [ZERO] * n
+    table: dict[str, Decimal] = {}
+    for pool in dict.fromkeys(pools):
+        idxs = [i for i in range(n) if pools[i] == pool]
+        unprinted = [i for i in idxs if given[i] is None]
+        printed_sum = sum((given[i] for i in idxs if given[i] is not None), ZERO)
+        if unprinted:
+            left = rule[pool] - printed_sum
+            if left <= 0:
+                names = "、".join(f"“{indicators[i].name}”" for i in unprinted)
+                raise ScoringError(
+                    f"指标{names}没有分值，{_pool_label(pool, indicators, cp)}的规则分值 "
+                    f"{decimal_str(rule[pool])} 已被其余指标的分值用完，请在表中补齐分值"
+                )
+            for i, p in zip(unprinted, split_equal(left, len(unprinted)), strict=True):
+                nominal[i] = p
+        for i in idxs:
+            if given[i] is not None:
+                nominal[i] = given[i].quantize(Q2)
+        table[pool] = sum((nominal[i] for i in idxs), ZERO)
+
+    weights = _redistribute(table, set(members), cp) if set(members) != set(table) else table
+    points = [ZERO.quantize(Q2)] * n
+    for pool, idxs in members.items():
+        own = [nominal[i] for i in idxs]
+        parts = own if sum(own, ZERO) == weights[pool] else split_proportional(weights[pool], own)
+        for i, p in zip(idxs, parts, strict=True):
+            points[i] = p
+
+    budget = cp.weights["budget"]
+    if budget_points is not None:
+        budget = budget_points.quantize(Q2)
+    elif None not in given and 0 <= 100 - sum(table.values(), ZERO) <= 100:
+        budget = 100 - sum(table.values(), ZERO)
+    differences = [
+        (_pool_label(pool, indicators, cp), table[pool], rule[pool])
+        for pool in _POOL_ORDER
+        if pool in table and table[pool] != rule[pool]
+    ]
+    if budget != cp.weights["budget"]:
+        differences.append(("预算执行率", budget, cp.weights["budget"]))
+    total = budget + sum(table.values(), ZERO)
+    if total != 100:
+        differences.append(("合计", total, Decimal(100)))
+    return Allocation(points, budget.quantize(Q2), differences)
+
+
+def _differences_text(differences: Sequence[tuple[str, Decimal, Decimal]]) -> str:
+    return "、".join(
+        f"{label} {decimal_str(got)}（规则 {decimal_str(rule)}）" for label, got, rule in differences
+    )
+
+
+_POOL_ORDER = ("output", "cost", "benefit", "satisfaction")
+
+
+def points_warnings(table: ParsedTable, policy: Policy = CENTRAL_2020) -> list[ParseWarning]:
+    """§1 at import: how each project's printed points will be used under ``policy`` — a level
+    split that differs from the policy (``level_weights_differ``), indicators without points that
+    share what is left (``points_incomplete``), points that cannot be used (``points_unusable``).
+    Warnings only: an import is never refused for its points."""
+    out: list[ParseWarning] = []
+    for project in table.projects:
+        inds = project.indicators
+        missing = [i.name for i in inds if i.points is None]
+        if not inds or len(missing) == len(inds):
+            continue
+        if missing:
+            shown = "、".join(missing[:5]) + ("等" if len(missing) > 5 else "")
+            message = f"{len(missing)} 个指标没有分值（{shown}），按评分规则分摊所在一级指标剩余的分值"
+            out.append(ParseWarning("points_incomplete", message, project_seq=project.seq))
+        try:
+            keys = [level1_key(i.level1) for i in inds]
+            allocation = allocate_points(
+                inds,
+                keys,
+                [True] * len(inds),
+                policy.compiled,
+                project.budget_points,
+                refuse_differences=False,
             )
-        sums[pool] = sums.get(pool, ZERO) + p
-    for pool, expected in group_weights(set(sums), cp).items():
-        if sums[pool] != expected:
-            label = LEVEL1_NAMES[pool]
-            if (
-                pool == "output"
-                and not cp.cost_own_weight
-                and "cost" in {level1_key(i.level1) for i in indicators}
-            ):
-                label += "（含成本指标）"
-            raise ScoringError(f"{label}分值合计为 {decimal_str(sums[pool])}，应为 {decimal_str(expected)}")
+        except ScoringError as exc:
+            out.append(ParseWarning("points_unusable", f"{exc}（提交前须修正）", project_seq=project.seq))
+            continue
+        notice = allocation.warning()
+        if notice is not None:
+            message = notice.message
+            if policy.compiled.printed_must_match:
+                message += "；评分规则要求一致（printed_points = must_match），提交时将不能评分"
+            out.append(ParseWarning(notice.code, message, project_seq=project.seq))
+    return out
+
+
+def _pool_label(pool: str, indicators: Sequence[IndicatorLike], cp: CompiledPolicy) -> str:
+    label = LEVEL1_NAMES[pool]
+    if (
+        pool == "output"
+        and not cp.cost_own_weight
+        and any(level1_key(i.level1) == "cost" for i in indicators)
+    ):
+        label += "（含成本指标）"
+    return label
 
 
 # ---------------------------------------------------------------------------------------------
@@ -639,9 +780,10 @@ def _apply_adjustments(results: list[IndicatorScore], adjustments: Any, cp: Comp
 # Budget (§2), warnings (§10)
 
 
-def score_budget(budget: Budget, cp: CompiledPolicy) -> BudgetScore:
-    """§2: rate = 全年执行数 / 全年预算数; S = W_budget × min(rate, 1) (``budget_cap``)."""
-    w = cp.weights["budget"].quantize(Q2)
+def score_budget(budget: Budget, weight: Decimal, cp: CompiledPolicy) -> BudgetScore:
+    """§2: rate = 全年执行数 / 全年预算数; S = W_budget × min(rate, 1) (``budget_cap``); ``weight``
+    is W_budget as §1 sets it (printed, 100 − Σ points, or the policy's)."""
+    w = weight.quantize(Q2)
     fy, ex = budget.full_year_wan, budget.executed_wan
     error = None
     if fy is None:

@@ -1,4 +1,4 @@
-"""One-line Chinese explanations a clerk can check by hand (scoring.md §12).
+"""One-line Chinese explanations a clerk can check by hand (docs/scoring-rules.md §12).
 
 Each function gets the numbers the engine used and returns e.g.
 ``反向指标：实际 12万元 > 目标 10万元，得分 = 3.85 × 10 ÷ 12 = 3.21``.

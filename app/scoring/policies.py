@@ -1,4 +1,4 @@
-"""Stored scoring policies (scoring.md §11): versions in the database, the policy of each year.
+"""Stored scoring policies (docs/scoring-rules.md §11): versions in the database, the policy of each year.
 
 A policy version is immutable: an edit validates the merged settings (``PolicySettings``) and
 stores them as the next version; ``central_2020`` v1 is seeded by :func:`ensure_default_policies`.
@@ -56,7 +56,7 @@ AUDIT_FIELD_LABELS.update(
 
 NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]{1,63}$")
 # Settings that decide points (§1): only an edit of these can break a table's hand-set points.
-POINT_SETTINGS = ("level1_weights", "cost_level1", "weight_split", "empty_level1")
+POINT_SETTINGS = ("level1_weights", "cost_level1", "weight_split", "printed_points", "empty_level1")
 
 
 def actor_name(actor: Actor) -> str:
@@ -390,7 +390,8 @@ class _Row:
 def check_policy_fits(*, session: Session, policy: Policy, years: Iterable[int], limit: int = 5) -> None:
     """§1: refuse (422) when a project of ``years`` that gets its points under the year's current
     policy would not under ``policy`` (hand-set points no longer summing to a weight, a level
-    missing under ``empty_level1 = error``, ``weight_split = manual`` without points)."""
+    missing under ``empty_level1 = error``, ``weight_split = manual`` without points, printed points
+    differing from the weights under ``printed_points = must_match``)."""
     from app.scoring.engine import ScoringError, allocate_points, level1_key
 
     problems: list[str] = []

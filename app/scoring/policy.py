@@ -1,4 +1,4 @@
-"""Scoring policies as data (scoring.md §11): a name, a version and validated settings.
+"""Scoring policies as data (docs/scoring-rules.md §11): a name, a version and validated settings.
 
 Every alternative the spec names is a setting here (``setting = default (alternatives)`` in the
 spec); the engine reads the settings and never branches on a policy's name. ``central_2020`` is the
@@ -95,11 +95,12 @@ class Consistency(_Settings):
 
 
 class PolicySettings(_Settings):
-    """All named settings of scoring.md; defaults are ``central_2020``."""
+    """All named settings of docs/scoring-rules.md; defaults are ``central_2020``."""
 
     level1_weights: Level1Weights = Level1Weights()
     cost_level1: Literal["share_output", "own_weight"] = "share_output"
     weight_split: Literal["equal_within_level1", "equal_within_level2", "manual"] = "equal_within_level1"
+    printed_points: Literal["authoritative", "must_match"] = "authoritative"
     empty_level1: Literal["move_to_benefit", "rescale_to_100", "error"] = "move_to_benefit"
     budget_cap: bool = True
     reverse_formula: Literal["ratio", "linear_deviation"] = "ratio"
@@ -223,7 +224,7 @@ class CompiledPolicy:
     """Per-policy constants precomputed for the engine's hot loop (plain attributes, no pydantic)."""
 
     __slots__ = (
-        "weights", "cost_own_weight", "weight_split", "empty_level1", "budget_cap", "linear_deviation",
+        "weights", "cost_own_weight", "weight_split", "printed_must_match", "empty_level1", "budget_cap", "linear_deviation",
         "overachieve_ratio", "overachieve_review", "band_achieved", "band_partial", "grade_fraction",
         "late_policy", "late_fraction", "quantum", "rounding", "grade_lines", "share_enabled",
         "share_units", "share_keywords", "ahead_threshold", "low_rate",
@@ -235,6 +236,7 @@ class CompiledPolicy:
                         "satisfaction": w.satisfaction}  # fmt: skip
         self.cost_own_weight = s.cost_level1 == "own_weight"
         self.weight_split = s.weight_split
+        self.printed_must_match = s.printed_points == "must_match"
         self.empty_level1 = s.empty_level1
         self.budget_cap = s.budget_cap
         self.linear_deviation = s.reverse_formula == "linear_deviation"

@@ -112,7 +112,13 @@ def chunk_statements(ids: Sequence[int]) -> dict[str, Any]:
     the projects (locked), their indicators joined with their actuals in position order, the
     adjustments, and the keys of their latest snapshots."""
     return {
-        "projects": select(Project.id, Project.year, Project.full_year_budget_wan, Project.executed_wan)
+        "projects": select(
+            Project.id,
+            Project.year,
+            Project.full_year_budget_wan,
+            Project.executed_wan,
+            Project.budget_points,
+        )
         .where(Project.id.in_(ids))
         .order_by(Project.id)
         .with_for_update(),

@@ -163,7 +163,11 @@ def engine_actual(row: Indicator, direction: str | None = None) -> Actual | None
 
 
 def engine_budget(project: Project) -> Budget:
-    return Budget(full_year_wan=project.full_year_budget_wan, executed_wan=project.executed_wan)
+    return Budget(
+        full_year_wan=project.full_year_budget_wan,
+        executed_wan=project.executed_wan,
+        points=project.budget_points,
+    )
 
 
 def target_adjustments_for(*, session: Session, project_id: int) -> dict[int, TargetAdjustment]:

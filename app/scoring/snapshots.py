@@ -1,4 +1,4 @@
-"""Score snapshots (scoring.md §11): a project's score stored with everything needed to recompute it.
+"""Score snapshots (docs/scoring-rules.md §11): a project's score stored with everything needed to recompute it.
 
 A snapshot keeps the inputs as a self-contained score case (``app.scoring.case.snapshot_inputs``:
 parsed targets — adjusted ones where set —, actuals, budget, reviewer adjustments and the full

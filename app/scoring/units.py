@@ -1,4 +1,4 @@
-"""Units of measure (计量单位) and their conversions, for reading actuals (scoring.md §4, §4a).
+"""Units of measure (计量单位) and their conversions, for reading actuals (docs/scoring-rules.md §4, §4a).
 
 A unit is read as ``[prefix]base[/denominator]``: the prefixes 万, 亿, 千, 百万 … multiply any base
 (``万份`` = 10000 份, ``千米`` = 1000 米); a handful of bases have synonyms in one dimension

@@ -1,4 +1,4 @@
-"""Admin pages for scoring policies (评分规则, scoring.md §11): list, edit (a new version), the
+"""Admin pages for scoring policies (评分规则, docs/scoring-rules.md §11): list, edit (a new version), the
 policy of each budget year, a new policy copied from another. Admin only; every form has CSRF.
 
 The edit form is a form over the named settings of ``PolicySettings`` (``FORM``): one field per

@@ -4,7 +4,7 @@ One ``ActualEntry`` per indicator holds the inputs of the 自评表 row exactly 
 value stays on the page); ``ProjectEntry`` adds the funds block and the goal box. The web form, the
 API body and the Excel workbook are all turned into these, and ``read_value`` / ``read_amount`` /
 ``read_text`` turn them into column values or raise :class:`EntryError` with a Chinese message
-(scoring.md §4a via ``app.scoring.actuals.read_actual``).
+(docs/scoring-rules.md §4a via ``app.scoring.actuals.read_actual``).
 
 Which inputs an indicator has depends on its direction (``input_kind``): a number in the target's
 unit, a grade (+ optional score inside its band, §5), a completion date (§6), or baseline + value

@@ -4,7 +4,7 @@
 
 1. the project must be editable (填报中 / 已退回, else 409) and the caller's ``version`` must be the
    stored one (else :class:`StaleVersion`, 409, listing what differs from what is stored);
-2. ``prepare_entry`` validates every changed field (``app.submissions.entries``, scoring.md §4a;
+2. ``prepare_entry`` validates every changed field (``app.submissions.entries``, docs/scoring-rules.md §4a;
    a hand-set qualitative score must lie in its band, §5) and plans the changes;
 3. ``atomic`` (API, workbook): any error refuses the whole save (422) before anything is written;
    otherwise (the web form) the valid fields are written and the errors returned for the page;
@@ -264,6 +264,7 @@ def _candidate_case(session: Session, plan: EntryPlan) -> scoring.ProjectCase:
     case.budget = Budget(
         full_year_wan=updates.get("full_year_budget_wan", project.full_year_budget_wan),
         executed_wan=updates.get("executed_wan", project.executed_wan),
+        points=project.budget_points,
     )
     return case
 

@@ -1,4 +1,4 @@
-"""Import warnings over a parsed table (issue 2 item 5; scoring.md §6 and §10).
+"""Import warnings over a parsed table (docs/scoring-rules.md §6 and §10).
 
 Warnings never change what was read; they tell the clerk where the published table contradicts
 itself. Pure functions over :class:`ParsedTable`, so every table layout shares them.
@@ -97,7 +97,7 @@ def amounts_mismatch(table: ParsedTable) -> Iterator[ParseWarning]:
 
 
 def level1_missing(project: ParsedProject, required: list[str]) -> Iterator[ParseWarning]:
-    """A standard level-1 group with no indicator (scoring.md §1: 满意度 missing is common)."""
+    """A standard level-1 group with no indicator (docs/scoring-rules.md §1: 满意度 missing is common)."""
     present = {i.level1 for i in project.indicators}
     for level1 in required:
         if level1 not in present:
@@ -123,7 +123,7 @@ def unparsed_values(project: ParsedProject) -> Iterator[ParseWarning]:
 
 
 def deadlines_before_year(project: ParsedProject, year: int | None) -> Iterator[ParseWarning]:
-    """A deadline in a year before the table's budget year (scoring.md §6), kept as written."""
+    """A deadline in a year before the table's budget year (docs/scoring-rules.md §6), kept as written."""
     if year is None:
         return
     for ind in project.indicators:

@@ -23,9 +23,8 @@ Rules:
 - an operator column (``≥``/``不低于``), the value and a unit column are joined into the raw text
   (``≥`` ``95`` ``%`` → ``≥95%``; ``=`` is not written, as in the published tables) and read by the
   value grammar; a direction word (正向/反向/定性) sets the indicator's direction instead;
-- 分值/权重 are the manual split; their level-1 sums are checked against the policy weights
-  (scoring.md §1: 产出50/效益30/满意度10; a level-1 成本指标 counts with 产出; without a 满意度
-  group its 10 may move to 效益) and a ``points_mismatch`` warning names the difference.
+- 分值/权重 are the table's points, read as printed (the scoring rules judge them, §1); a
+  预算执行率 row is no indicator: its 分值 is the project's budget execution weight.
 """
 
 from __future__ import annotations
@@ -59,11 +58,8 @@ from app.targets.grid_labels import (
     title_unit,
 )
 from app.targets.grid_values import (
-    DEFAULT_LEVEL1_WEIGHTS,
     DIRECTION_LABEL,
-    check_points,
     compose_raw,
-    level1_weights_of,
     parse_amount,
     parse_points,
     resolve_levels,
@@ -81,17 +77,14 @@ from app.targets.types import (
 __all__ = [
     "BLOCK_LABELS",
     "COLUMN_ROLES",
-    "DEFAULT_LEVEL1_WEIGHTS",
     "GridSheet",
     "HEADER_SEARCH_ROWS",
     "block_label",
-    "check_points",
     "clean",
     "column_role",
     "compose_raw",
     "header_columns",
     "label_key",
-    "level1_weights_of",
     "parse_amount",
     "read_grid",
     "split_goals",
@@ -148,6 +141,7 @@ class _Draft:
     goal_cells: set[str] = field(default_factory=set)  # a goal cell merged over rows counts once
     rows: list[_Row] = field(default_factory=list)
     labels: set[str] = field(default_factory=set)
+    budget_points: Decimal | None = None  # 分值 of the 预算执行率 row (a 自评表's funds block)
 
 
 @dataclass(slots=True)
@@ -178,15 +172,13 @@ def read_grid(
     *,
     filename: str = "",
     year: int | None = None,
-    level1_weights: dict[str, Decimal] | None = None,
     apply_checks: bool = True,
 ) -> ParsedTable:
     """Read grid sheets into a ParsedTable; raise TableFormatError when no indicator table is found.
 
-    ``year`` overrides the year of the title or file name. Warnings: unreadable cells, points that
-    do not sum (``points_mismatch``), and the shared import checks of :mod:`app.targets.checks`.
+    ``year`` overrides the year of the title or file name. Warnings: unreadable cells and the
+    shared import checks of :mod:`app.targets.checks`.
     """
-    weights = DEFAULT_LEVEL1_WEIGHTS if level1_weights is None else level1_weights
     warnings: list[ParseWarning] = []
     found: list[tuple[GridSheet, tuple[_Context, list[_Draft]]]] = []
     without_header: list[str] = []
@@ -247,9 +239,9 @@ def read_grid(
                 amount_wan=draft.amount,
                 goals=draft.goals,
                 indicators=indicators,
+                budget_points=draft.budget_points,
             )
             projects.append(project)
-            warnings.extend(check_points(project, weights))
             if parent_code and parent_code not in units:
                 units[parent_code] = ParsedUnit(code=parent_code, name=parent_name)
                 parents[parent_code] = parent_name
@@ -368,6 +360,9 @@ def _read_sheet(sheet: GridSheet, warnings: list[ParseWarning]) -> tuple[_Contex
         if draft is None:
             start(index)
         _row_block_columns(draft, ctx, cells, header, header_cells, sheet.where(index), warnings)
+        if first.startswith(BUDGET_ROW_PREFIXES):
+            _budget_row(draft, _cell(cells, header, "points"), sheet.where(index), warnings)
+            continue
         row = _indicator_cells(sheet, index, cells, header, above)
         if row is None:
             continue
@@ -393,6 +388,19 @@ def _read_sheet(sheet: GridSheet, warnings: list[ParseWarning]) -> tuple[_Contex
         if ctx.year is None and m:
             ctx.year = int(m.group(1))
     return ctx, drafts
+
+
+BUDGET_ROW_PREFIXES = ("预算执行率", "预算执行情况", "资金执行率")
+
+
+def _budget_row(draft: _Draft, points: str, where: str, warnings: list[ParseWarning]) -> None:
+    """A 预算执行率 row is not an indicator: its 分值 is the project's budget execution weight
+    (scoring rules §1)."""
+    if not points:
+        return
+    draft.budget_points = parse_points(points)
+    if draft.budget_points is None:
+        warnings.append(_warning("points_unreadable", f"{where}：预算执行率的分值“{points}”无法识别，已忽略"))
 
 
 def _indicator_cells(

@@ -1,28 +1,20 @@
-"""Values of a grid 绩效目标表 (issue 7 items 1 and 3). PURE.
+"""Values of a grid 绩效目标表. PURE.
 
 - :func:`compose_raw` joins separate operator, value and unit cells into the target text as a
   published table writes it, so the stored raw reads naturally and the value grammar parses it;
 - :func:`resolve_levels` gives the standard level names (levels.py) of the cells as written;
-- :func:`check_points` checks 分值/权重 (the manual split) against the policy's level-1 weights
-  (scoring.md §1: 产出50/效益30/满意度10); :func:`parse_amount` reads 万元 or 元.
+- :func:`parse_points` reads 分值/权重 as printed (the scoring rules judge them, docs/scoring-rules.md
+  §1); :func:`parse_amount` reads 万元 or 元.
 """
 
 from __future__ import annotations
 
 import re
-from collections import defaultdict
 from decimal import Decimal, InvalidOperation
 
 from app.targets.grid_labels import NUMBER_RE, clean
 from app.targets.levels import DEFAULT_LEVEL2, level1_of, normalise_level1, normalise_level2, split_heading
-from app.targets.types import BENEFIT, COST_L1, OUTPUT, SATISFACTION, ParsedProject, ParseWarning
-
-DEFAULT_LEVEL1_WEIGHTS: dict[str, Decimal] = {
-    OUTPUT: Decimal(50),
-    BENEFIT: Decimal(30),
-    SATISFACTION: Decimal(10),
-}
-
+from app.targets.types import COST_L1
 
 _DIGIT_START = re.compile(r"^[0-9０-９.]")
 _DIGIT_END = re.compile(r"[0-9０-９]$")
@@ -153,60 +145,3 @@ def parse_amount(text: str, label: str = "", scale: Decimal = Decimal(1)) -> Dec
     if "元" in unit:
         return value / 10000
     return value * scale
-
-
-def check_points(project: ParsedProject, weights: dict[str, Decimal]) -> list[ParseWarning]:
-    """Points given in the table are the manual split; each level-1 group must sum to its weight.
-
-    A level-1 成本指标 (newer template) counts with 产出指标 unless ``weights`` gives it its own
-    (``cost_level1 = own_weight``); when the project has no 满意度 group, 效益 may carry its
-    weight too (scoring.md §1, ``empty_level1 = move_to_benefit``).
-    """
-    if all(i.points is None for i in project.indicators):
-        return []
-    out: list[ParseWarning] = []
-    missing = [i.name for i in project.indicators if i.points is None]
-    if missing:
-        shown = "、".join(missing[:5]) + ("等" if len(missing) > 5 else "")
-        out.append(
-            ParseWarning(
-                code="points_incomplete",
-                message=f"项目“{project.name}”有{len(missing)}个指标没有分值（{shown}），表中分值不能作为手工分配",
-                project_seq=project.seq,
-            )
-        )
-    sums: dict[str, Decimal] = defaultdict(Decimal)
-    present: set[str] = set()
-    for ind in project.indicators:
-        group = OUTPUT if ind.level1 == COST_L1 and COST_L1 not in weights else ind.level1
-        present.add(group)
-        sums[group] += ind.points or 0
-    for level, weight in weights.items():
-        got = sums[level]
-        if level not in present or got == weight:
-            continue
-        if level == BENEFIT and SATISFACTION not in present and got == weight + weights.get(SATISFACTION, 0):
-            continue
-        out.append(
-            ParseWarning(
-                code="points_mismatch",
-                message=f"项目“{project.name}”的{level}分值合计{_plain(got)}分，应为{_plain(weight)}分",
-                project_seq=project.seq,
-            )
-        )
-    return out
-
-
-def level1_weights_of(settings) -> dict[str, Decimal]:  # noqa: ANN001 - scoring PolicySettings
-    """The level-1 weights :func:`check_points` checks against, from a scoring policy's settings
-    (``app.scoring.policy.PolicySettings``); :data:`DEFAULT_LEVEL1_WEIGHTS` are central_2020's."""
-    w = settings.level1_weights
-    out = {OUTPUT: w.output, BENEFIT: w.benefit, SATISFACTION: w.satisfaction}
-    if settings.cost_level1 == "own_weight":
-        out[COST_L1] = w.cost
-    return out
-
-
-def _plain(value: Decimal) -> str:
-    text = format(value, "f")
-    return text.rstrip("0").rstrip(".") if "." in text else text

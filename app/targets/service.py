@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from app.accounts.audit import Actor, record_audit
 from app.db.models import ImportBatch, Indicator, IndicatorActual, Project, Unit
-from app.targets.types import ParsedIndicator, ParsedProject, ParsedTable, decimal_str
+from app.targets.types import ParsedIndicator, ParsedProject, ParsedTable, ParseWarning, decimal_str
 
 # Target fields compared on re-import, in display order.
 TARGET_FIELDS = (
@@ -124,11 +124,22 @@ def import_table(
         "updated": dict(result.updated),
         "removed": dict(result.removed),
     }
-    batch.warnings = [w.to_json() for w in table.warnings]
+    batch.warnings = [w.to_json() for w in table_warnings(session=session, table=table)]
     batch.changes = result.changes
     session.add(batch)
     session.flush()
     return result
+
+
+def table_warnings(*, session: Session, table: ParsedTable) -> list[ParseWarning]:
+    """The reader's warnings and how the table's printed points fit the year's scoring policy
+    (scoring rules §1) — what the preview shows and the import batch keeps."""
+    from app.scoring.engine import points_warnings
+    from app.scoring.policies import policy_for_year
+
+    if table.year is None:
+        return list(table.warnings)
+    return [*table.warnings, *points_warnings(table, policy_for_year(session=session, year=table.year))]
 
 
 def _upsert_units(session: Session, table: ParsedTable, result: ImportResult) -> dict[str, Unit]:
@@ -189,6 +200,7 @@ def _insert_projects(
             "name": p.name,
             "amount_wan": p.amount_wan,
             "goals": list(p.goals),
+            "budget_points": p.budget_points,
             "status": "draft",
             "version": 1,
         }
@@ -217,12 +229,10 @@ def _insert_projects(
 
 
 def _update_project(project: Project, parsed: ParsedProject, result: ImportResult) -> None:
-    if (project.seq, _dec(project.amount_wan), list(project.goals or [])) != (
-        parsed.seq,
-        _dec(parsed.amount_wan),
-        list(parsed.goals),
-    ):
+    stored = (project.seq, _dec(project.amount_wan), list(project.goals or []), _dec(project.budget_points))
+    if stored != (parsed.seq, _dec(parsed.amount_wan), list(parsed.goals), _dec(parsed.budget_points)):
         project.seq, project.amount_wan, project.goals = parsed.seq, parsed.amount_wan, list(parsed.goals)
+        project.budget_points = parsed.budget_points
         result.updated["projects"] += 1
 
 

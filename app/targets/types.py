@@ -54,7 +54,7 @@ class Target:
 
 
 def direction_of(target: Target, level2: str | None) -> Direction:
-    """Direction of an indicator (scoring.md §3).
+    """Direction of an indicator (docs/scoring-rules.md §3).
 
     ``≥``/``>`` → positive; ``≤``/``<`` → reverse; ``=`` or none → positive, except under
     成本指标 (reverse) and a target of 0 (zero_target, also ``≤0``).
@@ -129,9 +129,10 @@ class ParsedProject:
     amount_wan: Decimal | None
     goals: list[str] = field(default_factory=list)
     indicators: list[ParsedIndicator] = field(default_factory=list)
+    budget_points: Decimal | None = None  # 分值 of 预算执行率 when the table prints it
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        out = {
             "seq": self.seq,
             "unit_code": self.unit_code,
             "name": self.name,
@@ -139,6 +140,9 @@ class ParsedProject:
             "goals": list(self.goals),
             "indicators": [i.to_json() for i in self.indicators],
         }
+        if self.budget_points is not None:
+            out["budget_points"] = decimal_str(self.budget_points)
+        return out
 
 
 @dataclass(frozen=True, slots=True)

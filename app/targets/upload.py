@@ -41,6 +41,7 @@ from app.targets.service import (
     audit_import,
     import_table,
     sha256_of,
+    table_warnings,
 )
 from app.targets.types import ParsedTable, TableFormatError, decimal_str
 
@@ -465,7 +466,9 @@ def preview_upload(*, session: Session, pending: PendingUpload) -> Preview:
     preview.detected_format = (
         detect_format(data, pending.filename) if pending.format == "auto" else pending.format
     )
-    preview.warnings = [_warning_row(w.to_json(), table) for w in table.warnings]
+    preview.warnings = [
+        _warning_row(w.to_json(), table) for w in table_warnings(session=session, table=table)
+    ]
     preview.unparsed = [
         {"seq": p.seq, "project": p.name, "level2": i.level2, "name": i.name, "raw": i.target.raw}
         for p in table.projects

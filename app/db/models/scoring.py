@@ -1,4 +1,4 @@
-"""Scoring data (scoring.md §5a, §11): policy versions, the policy of each budget year, score
+"""Scoring data (docs/scoring-rules.md §5a, §11): policy versions, the policy of each budget year, score
 snapshots, and reviewer adjustments of scores and targets.
 
 Policy versions and snapshots are never updated in place: an edit makes a new version, a new score

@@ -64,6 +64,7 @@ class Project(Base):
     name: Mapped[str] = mapped_column(String(300))
     amount_wan: Mapped[Decimal | None] = mapped_column(Money)  # 年初预算数 as published
     goals: Mapped[list[str]] = mapped_column(JSON, default=list)
+    budget_points: Mapped[Decimal | None] = mapped_column(Points)  # 预算执行率 分值 when the table prints it
 
     # Year-end figures (entered by the department).
     full_year_budget_wan: Mapped[Decimal | None] = mapped_column(Money)  # 全年预算数
