@@ -130,6 +130,27 @@ def test_cost_targets_in_yuan_and_per_unit_standards() -> None:
     assert codes(table(project(amount="3.3", indicators=complete(*costs)))) == [("cost_over_amount", 1, None)]
 
 
+def test_cost_subtotal_row_counts_once() -> None:
+    costs = [
+        ind("项目总成本", "≤75万元", "成本指标"),  # the sum of the two rows below
+        ind("处置成本", "≤45万元", "成本指标"),
+        ind("执勤成本", "300000元", "成本指标"),
+    ]
+    assert codes(table(project(amount="75", indicators=complete(*costs)))) == []
+    assert codes(table(project(amount="74", indicators=complete(*costs)))) == [("cost_over_amount", 1, None)]
+    not_a_sum = [*costs[:2], ind("执勤成本", "≤31万元", "成本指标")]  # 75 ≠ 45 + 31: three real rows
+    assert codes(table(project(amount="100", indicators=complete(*not_a_sum)))) == [
+        ("cost_over_amount", 1, None)
+    ]
+
+
+def test_stray_percent_after_money_is_warned() -> None:
+    p = project(indicators=complete(ind("培训成本", "28.8万元%", "成本指标")), amount="30")
+    warnings = check_table(table(p))
+    assert [(w.code, w.indicator) for w in warnings] == [("value_corrected", "培训成本")]
+    assert "28.8万元" in warnings[0].message
+
+
 def test_newer_template_requires_a_cost_group_in_every_project() -> None:
     with_cost = project(1, indicators=complete(ind("检查成本", "≤1万元", "经济成本指标")))
     without = project(2)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 from datetime import date
 from decimal import Decimal
 
@@ -242,7 +243,9 @@ def test_reference_targets(raw: str, op: str, reference: str) -> None:
 # --- anything else ------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("raw", ["", "   ", "三次", "详见附件", "按实际", "≥", "95%完成", "1,2"])
+@pytest.mark.parametrize(
+    "raw", ["", "   ", "三次", "详见附件", "见附表", "≥", "95%完成", "1,2", "≥**%", "XX万元", "5次%", "≥±3%"]
+)
 def test_anything_else_is_kept_unparsed(raw: str) -> None:
     t = parse_target(raw)
     assert t.kind == "unparsed"
@@ -306,7 +309,7 @@ def test_format_target(raw: str, text: str) -> None:
         ("安全事故应急预案健全性 健全", "安全事故应急预案健全性", "健全", "qualitative"),
         ("制度健全性健全", "制度健全性", "健全", "qualitative"),
         ("群众满意度：≥95%", "群众满意度", "≥95%", "numeric"),
-        ("系统 运行 很多", "系统 运行", "很多", "unparsed"),
+        ("系统 运行 很多", "系统 运行", "很多", "qualitative"),
         ("群众满意度", "群众满意度", "", "unparsed"),
         ("≥95%", "", "≥95%", "numeric"),
     ],
@@ -429,3 +432,139 @@ def test_fast_path_agrees_with_general_rules(name: str, sep: str, value: str) ->
         assert split_name_target.__wrapped__(text, level2=level2, year=2023) == split_by_rules(
             text, level2=level2, year=2023
         )
+
+
+# --- forms of real published tables ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "严格执行相关制度规定",
+        "控制在预算内",
+        "参照政府采购成本控制",
+        "不超预算",
+        "应保尽保",
+        "应改尽改",
+        "按月安排",
+        "合规",
+        "按实际",
+        "1-6期培训结束后及时考核",
+    ],
+)
+def test_prose_targets_are_qualitative(raw: str) -> None:
+    t = parse_target(raw, year=2023)
+    assert (t.kind, t.expected) == ("qualitative", raw)
+
+
+@pytest.mark.parametrize(
+    ("raw", "op", "value", "unit"),
+    [
+        ("⩾90%", ">=", "90", "%"),
+        ("⩽3次", "<=", "3", "次"),
+        ("═100%", "=", "100", "%"),
+        ("=>95%", ">=", "95", "%"),
+        ("=<5万元", "<=", "5", "万元"),
+        ("不低于95%", ">=", "95", "%"),
+        ("不少于3次", ">=", "3", "次"),
+        ("达到90%", ">=", "90", "%"),
+        ("90%以上", ">=", "90", "%"),
+        ("不高于5万元", "<=", "5", "万元"),
+        ("不超过5万元", "<=", "5", "万元"),
+        ("不超5万元", "<=", "5", "万元"),
+        ("5万元以内", "<=", "5", "万元"),
+        ("3次以下", "<=", "3", "次"),
+        ("控制在5万元以内", "<=", "5", "万元"),
+        ("100%达标", "=", "100", "%"),
+        ("≥95%达标", ">=", "95", "%"),
+        ("±3%以内", "<=", "3", "%"),
+        ("±3%", "<=", "3", "%"),
+        ("1,000元", "=", "1000", "元"),
+        ("１，２３４.５万元", "=", "1234.5", "万元"),
+        ("500元/人*月", "=", "500", "元/人·月"),
+        ("500元/人×月", "=", "500", "元/人·月"),
+        ("500元/人・月", "=", "500", "元/人·月"),
+        ("≥500元/人·月", ">=", "500", "元/人·月"),
+    ],
+)
+def test_operators_and_numbers_as_printed(raw: str, op: str, value: str, unit: str) -> None:
+    t = parse_target(raw)
+    assert (t.kind, t.operator, t.value, t.unit, t.note) == ("numeric", op, Decimal(value), unit, None)
+
+
+def test_stray_percent_after_money_is_read_with_a_note() -> None:
+    t = parse_target("28.8万元%")
+    assert (t.kind, t.value, t.unit, t.note) == ("numeric", Decimal("28.8"), "万元", "stray_percent")
+    assert parse_target("5次%").kind == "unparsed"  # not money: the % is not obviously a slip
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("2021.1.1-12.31", date(2021, 12, 31)),
+        ("2020年1月--2020年11月", date(2020, 11, 30)),
+        ("2021年1月1日至2021年12月31日", date(2021, 12, 31)),
+        ("2021年1月-6月", date(2021, 6, 30)),
+        ("2021.3-2021.9", date(2021, 9, 30)),
+        ("2024.1.1～2.29", date(2024, 2, 29)),
+    ],
+)
+def test_date_ranges_end_at_the_deadline(raw: str, expected: date) -> None:
+    t = parse_target(raw, year=2023)
+    assert (t.kind, t.deadline) == ("deadline", expected)
+
+
+@pytest.mark.parametrize("raw", ["2021.1.1-13.31", "5-10次", "2023.2.1-2.30"])
+def test_impossible_or_numeric_ranges_are_no_deadline(raw: str) -> None:
+    assert parse_target(raw, year=2023).kind != "deadline"
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    op=st.sampled_from(["⩾", "⩽", "═", "=>", "=<", "≧", "≦", "＝"]),
+    number=numbers,
+    unit=st.sampled_from(["%", "万元", "次", "元/人·月", ""]),
+)
+def test_generated_look_alike_operators(op: str, number: str, unit: str) -> None:
+    expected = {"⩾": ">=", "⩽": "<=", "═": "=", "=>": ">=", "=<": "<=", "≧": ">=", "≦": "<=", "＝": "="}
+    t = parse_target(f"{op}{number}{unit}")
+    assert (t.kind, t.operator, t.value, t.unit) == ("numeric", expected[op], Decimal(number), unit or None)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    word=st.sampled_from(["元/人", "元/户", "次/人"]),
+    joint=st.sampled_from(["*", "×", "·", "・"]),
+    per=st.sampled_from(["月", "年", "天"]),
+    number=numbers,
+)
+def test_generated_compound_units_are_one_spelling(word: str, joint: str, per: str, number: str) -> None:
+    t = parse_target(f"{number}{word}{joint}{per}")
+    assert (t.kind, t.value, t.unit) == ("numeric", Decimal(number), f"{word}·{per}")
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    y=st.integers(min_value=2000, max_value=2099),
+    m1=st.integers(min_value=1, max_value=12),
+    m2=st.integers(min_value=1, max_value=12),
+    sep=st.sampled_from(["-", "--", "—", "至", "~"]),
+    repeat_year=st.booleans(),
+)
+def test_generated_month_ranges_end_at_the_last_month(
+    y: int, m1: int, m2: int, sep: str, repeat_year: bool
+) -> None:
+    end = f"{y}年{m2}月" if repeat_year else f"{m2}月"
+    t = parse_target(f"{y}年{m1}月{sep}{end}")
+    assert (t.kind, t.deadline) == ("deadline", date(y, m2, calendar.monthrange(y, m2)[1]))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.text(
+        alphabet="严格执行相关制度规定控制在预算内参照政府采购应保尽改按月安排合规", min_size=1, max_size=30
+    )
+)
+def test_generated_prose_is_qualitative(text: str) -> None:
+    t = parse_target(text, year=2023)
+    assert (t.kind, t.expected) == ("qualitative", text)

@@ -4,7 +4,8 @@ Warnings never change what was read; they tell the clerk where the published tab
 itself. Pure functions over :class:`ParsedTable`, so every table layout shares them.
 
 Codes: ``amounts_mismatch``, ``deadline_before_year``, ``cost_over_amount``,
-``goal_contradicts_indicator``, ``level1_missing``, ``unparsed_value``.
+``goal_contradicts_indicator``, ``level1_missing``, ``unparsed_value``, ``value_corrected`` (a
+slip the value grammar read past, e.g. ``28.8万元%``).
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ def check_table(table: ParsedTable) -> list[ParseWarning]:
     for project in table.projects:
         warnings += level1_missing(project, required)
         warnings += unparsed_values(project)
+        warnings += corrected_values(project)
         warnings += deadlines_before_year(project, table.year)
         warnings += cost_over_amount(project)
         warnings += goal_contradicts_indicator(project)
@@ -122,6 +124,24 @@ def unparsed_values(project: ParsedProject) -> Iterator[ParseWarning]:
             )
 
 
+NOTE_MESSAGES = {
+    "stray_percent": "指标值“{raw}”的金额单位后多了“%”，已按 {value} 读取，请核对。",
+}
+
+
+def corrected_values(project: ParsedProject) -> Iterator[ParseWarning]:
+    """Values read past a slip of the pen (``28.8万元%`` → 28.8万元): kept, and said."""
+    for ind in project.indicators:
+        t = ind.target
+        if t.note in NOTE_MESSAGES:
+            yield ParseWarning(
+                code="value_corrected",
+                message=NOTE_MESSAGES[t.note].format(raw=t.raw, value=format_target(t)),
+                project_seq=project.seq,
+                indicator=ind.name,
+            )
+
+
 def deadlines_before_year(project: ParsedProject, year: int | None) -> Iterator[ParseWarning]:
     """A deadline in a year before the table's budget year (docs/scoring-rules.md §6), kept as written."""
     if year is None:
@@ -140,19 +160,23 @@ def deadlines_before_year(project: ParsedProject, year: int | None) -> Iterator[
 def cost_over_amount(project: ParsedProject) -> Iterator[ParseWarning]:
     """Cost targets in money (万元/元/亿元 under 成本指标) summing above the project amount.
 
-    Per-unit standards (``元/户``) and counts are not sums of money and are left out.
+    Per-unit standards (``元/户``) and counts are not sums of money and are left out. A row equal
+    to the sum of the project's other cost rows is their subtotal and counted once.
     """
     if project.amount_wan is None:
         return
-    total = Decimal(0)
-    counted = 0
-    for ind in project.indicators:
-        t = ind.target
-        factor = MONEY_TO_WAN.get(t.unit or "")
-        if t.kind == "numeric" and factor is not None and t.value is not None and _is_cost(ind):
-            total += t.value * factor
-            counted += 1
-    if counted and total > project.amount_wan:
+    amounts = [
+        ind.target.value * MONEY_TO_WAN[ind.target.unit]
+        for ind in project.indicators
+        if ind.target.kind == "numeric"
+        and ind.target.unit in MONEY_TO_WAN
+        and ind.target.value is not None
+        and _is_cost(ind)
+    ]
+    total = sum(amounts, Decimal(0))
+    if len(amounts) > 2 and any(2 * a == total for a in amounts):
+        total /= 2  # one row is the subtotal of the others (``项目总成本``): count it once
+    if amounts and total > project.amount_wan:
         yield ParseWarning(
             code="cost_over_amount",
             message=f"成本指标合计 {_wan(total)}，超过项目金额 {_wan(project.amount_wan)}。",

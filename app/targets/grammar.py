@@ -48,6 +48,10 @@ __all__ = [
 _FOLD = {i: i - 0xFEE0 for i in range(0xFF01, 0xFF5F)}  # full-width ASCII → ASCII
 _FOLD.update({0x3000: 0x20, 0xA0: 0x20, ord("﹦"): ord("="), ord("×"): ord("*"), ord("﹪"): ord("%")})
 _FOLD.update({ord("≧"): ord("≥"), ord("≦"): ord("≤"), ord("⩾"): ord("≥"), ord("⩽"): ord("≤")})
+_FOLD.update(
+    {ord("═"): ord("="), ord("・"): ord("·"), ord("•"): ord("·"), ord("‧"): ord("·"), ord("∙"): ord("·")}
+)
+_FOLD.update({ord("–"): ord("-"), ord("－"): ord("-")})
 _TRAILING = frozenset("。；;、,，.．:：!！ \t\r\n\u3000\xa0")
 _NOTE_CLOSERS = frozenset(")]】")
 _NOTE_RE = re.compile(r"\s*[(\[【][^()\[\]【】]{0,20}[)\]】]$")
@@ -99,6 +103,7 @@ _WORD_OPS: dict[str, Operator] = {
     "小于等于": "<=",
     "不高于": "<=",
     "不超过": "<=",
+    "不超": "<=",
     "不大于": "<=",
     "不多于": "<=",
     "低于等于": "<=",
@@ -112,6 +117,7 @@ _WORD_OPS: dict[str, Operator] = {
 }
 # Prefix words that only soften: a trailing 以上/以下 decides.
 _SOFT_WORDS = frozenset({"达到", "控制在", "为", "等于"})
+_SOFT_SUFFIXES = frozenset({"达标"})  # a suffix that leaves the operator as written
 _SUFFIX_OPS: dict[str, Operator] = {
     "及其以上": ">=",
     "及以上": ">=",
@@ -123,6 +129,7 @@ _SUFFIX_OPS: dict[str, Operator] = {
     "以下": "<=",
     "以内": "<=",
     "之内": "<=",
+    "达标": "=",  # ``100%达标``: the number is the standard to reach
 }
 
 
@@ -141,7 +148,13 @@ _SUFFIX_WORDS = tuple(_SUFFIX_OPS)
 
 _NUM = r"[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
 _UNIT_CHARS = r"[^\s\d<>=≥≤*,;:()\[\]{}\"'`~!?@#$^&|\\【】。，；：、%‰]"
-_NUMERIC_RE = re.compile(rf"(?P<nums>{_NUM}(?:\s*[*xX]\s*{_NUM})*)\s*(?P<unit>[%‰]|{_UNIT_CHARS}{{1,10}})?")
+# A compound unit may join its parts with ``*`` or ``·`` (``元/人*月`` = ``元/人·月``); a ``%``
+# after a money unit (``28.8万元%``) is a slip of the pen, dropped with a note.
+_NUMERIC_RE = re.compile(
+    rf"(?P<nums>{_NUM}(?:\s*[*xX]\s*{_NUM})*)\s*"
+    rf"(?P<unit>[%‰]|{_UNIT_CHARS}{{1,10}}(?:\*{_UNIT_CHARS}{{1,5}})*)?(?P<stray>%)?"
+)
+MONEY_UNITS = frozenset({"元", "万元", "千元", "亿元", "万"})
 _PERCENT_WORDS = {"百分比": "%"}
 
 # Units recognised when the value is glued to the name without a space (``业务工作经费1万元``).
@@ -187,6 +200,9 @@ _QUAL_STEMS = re.compile(
     "完好|畅通|达成|健康|可控|好转|增长|扩大|受益|认可|美化|便利|可靠|完整|一致|清晰|通过"
 )
 _QUAL_MAX_LEN = 40
+_SENTENCE_MIN = 8  # CJK characters around a number for the text to be a sentence, not a quantity
+_DEVIATION_RE = re.compile(r"(?:±|\+/-|\+-)\s*")
+_PLACEHOLDER_RE = re.compile(r"(?:\*+|_+|[xX]{1,3}|…+|○+|□+)(?![\d.])")
 
 STRONG_KINDS = frozenset({"numeric", "deadline", "reference"})
 # Pure functions of immutable inputs and results: memoised, since values repeat across a table.
@@ -233,12 +249,21 @@ def parse_target(raw: str, *, level2: str | None = None, year: int | None = None
     if suf is not None and suf.start() > pos:
         suffix_op = _SUFFIX_OPS[suf.group("suf")]
         body_end = suf.start()
-        if op is None or word in _SOFT_WORDS:
+        if suf.group("suf") in _SOFT_SUFFIXES:
+            op = op or suffix_op
+        elif op is None or word in _SOFT_WORDS:
             op = suffix_op
         elif op[0] != suffix_op[0]:  # ≥ … 以下: contradictory
             return Target(raw=raw, kind="unparsed")
 
+    dev = _DEVIATION_RE.match(s, pos)
+    if dev is not None:  # ``±3%以内``: a deviation of at most 3% (reverse)
+        if op not in (None, "<="):
+            return Target(raw=raw, kind="unparsed")
+        op, pos = "<=", dev.end()
     body = s[pos:body_end]
+    if _PLACEHOLDER_RE.match(body) is not None:  # ``≥**%``: a template left unfilled
+        return Target(raw=raw, kind="unparsed")
     if (
         body[:2] in ("19", "20") and _YEAR_REF_RE.match(body) is not None
     ):  # ≥2022年依法维权次数: a year, not a quantity
@@ -248,8 +273,13 @@ def parse_target(raw: str, *, level2: str | None = None, year: int | None = None
         value = _number(nm.group("nums"))
         if value is not None:
             unit = nm.group("unit")
-            unit = _PERCENT_WORDS.get(unit, unit) if unit else None
-            return Target(raw=raw, kind="numeric", operator=op or "=", value=value, unit=unit)
+            unit = _PERCENT_WORDS.get(unit, unit.replace("*", "·")) if unit else None
+            note = None
+            if nm.group("stray"):
+                if unit not in MONEY_UNITS:
+                    return Target(raw=raw, kind="unparsed")
+                note = "stray_percent"
+            return Target(raw=raw, kind="numeric", operator=op or "=", value=value, unit=unit, note=note)
 
     if pos:
         later = _deadline(s[pos:], year, level2)
@@ -264,7 +294,33 @@ def parse_target(raw: str, *, level2: str | None = None, year: int | None = None
         return Target(raw=raw, kind="qualitative", expected=raw[:end].strip())
     if op is not None and word is None and not body[:1].isdigit() and body[:1] not in "+-":
         return Target(raw=raw, kind="reference", operator=op, reference=raw[pos:end].strip())
+    if is_prose(s):  # ``严格执行相关制度规定``, ``控制在预算内``: graded like 健全
+        return Target(raw=raw, kind="qualitative", expected=raw[:end].strip())
     return Target(raw=raw, kind="unparsed")
+
+
+# Text that looks like a quantity: digits, a percent, an operator symbol, a placeholder, a vague
+# amount (若干) or a Chinese numeral before a measure word (``三次``). Never read as prose.
+_MEASURE = "次个人项场期份家户天日月年元名批所台套件处座条篇轮组课时"
+_LOOKS_NUMERIC_RE = re.compile(rf"[0-9%‰≥≤<>=±*]|若干|[一二三四五六七八九十两百千万几数]+[{_MEASURE}]")
+# A pointer to another document is not a target written in the table.
+_POINTER_RE = re.compile(r"详见|见附|另附|附件|附表")
+_PROSE_MAX_LEN = 100
+
+
+def is_prose(s: str) -> bool:
+    """A target written as words only (``应保尽保``, ``按月安排``, ``合规``): no number, operator or
+    date, and no pointer elsewhere (``详见附件``). Such a target is qualitative."""
+    return (
+        len(s) <= _PROSE_MAX_LEN
+        and any(_is_cjk(ch) for ch in s)
+        and _LOOKS_NUMERIC_RE.search(s) is None
+        and _POINTER_RE.search(s) is None
+    )
+
+
+def _is_cjk(ch: str) -> bool:
+    return "\u4e00" <= ch <= "\u9fff"
 
 
 def _number(text: str) -> Decimal | None:
@@ -285,8 +341,13 @@ def _is_qualitative(s: str) -> bool:
         return True
     if len(s) > _QUAL_MAX_LEN or _QUAL_STEMS.search(s) is None:
         return False
-    # digits only as a year (较2022年有所提升), never a quantity
-    return not any(ch.isdigit() for ch in re.sub(r"\d{4}\s*年", "", s))
+    # digits only as a year (较2022年有所提升), never a quantity …
+    rest = re.sub(r"\d{4}\s*年", "", s)
+    if not any(ch.isdigit() for ch in rest):
+        return True
+    # … or as a label inside a sentence (``1-6期培训结束后及时考核``): the words carry the target
+    words = re.sub(r"[\d.\-~至到%‰、，,]+", "", rest)
+    return "%" not in rest and sum(1 for ch in words if _is_cjk(ch)) >= _SENTENCE_MIN
 
 
 _NO_YEAR = date.min  # sentinel: a deadline written without a year, and no table year given
@@ -336,7 +397,40 @@ def _deadline(s: str, year: int | None, level2: str | None) -> date | None:
             return date(y, month, day)
         except ValueError:
             return None
-    return None
+    return _range_end(s)
+
+
+# A period ``A-B`` whose start is a full date: its end is the deadline. The end may leave out
+# what the start gives (``2021.1.1-12.31``, ``2021年1月-11月``) or repeat it
+# (``2020年1月--2020年11月``); a month without a day means the end of that month.
+_RANGE_RE = re.compile(r"(?P<a>.+?)\s*(?:-{1,2}|—{1,2}|~|～|至|到)\s*(?P<b>[^-—~～至到]+)")
+_ISO_START_RE = re.compile(r"(?P<y>\d{4})\s*[./]\s*\d{1,2}(?:\s*[./]\s*\d{1,2})?")
+_CN_START_RE = re.compile(r"(?P<y>\d{4})\s*年\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*[日号])?")
+_ISO_END_RE = re.compile(r"(?:(?P<y>\d{4})\s*[./]\s*)?(?P<m>\d{1,2})(?:\s*[./]\s*(?P<d>\d{1,2}))?")
+_CN_END_RE = re.compile(
+    r"(?:(?P<y>\d{4})\s*年\s*)?(?P<m>\d{1,2})\s*月(?:\s*(?P<d>\d{1,2})\s*[日号])?\s*(?:底|末)?"
+)
+
+
+def _range_end(s: str) -> date | None:
+    m = _RANGE_RE.fullmatch(s)
+    if m is None:
+        return None
+    a, b = m.group("a"), m.group("b").strip()
+    start = _ISO_START_RE.fullmatch(a) or _CN_START_RE.fullmatch(a)
+    if start is None:
+        return None
+    end_re = _ISO_END_RE if start.re is _ISO_START_RE else _CN_END_RE
+    end = end_re.fullmatch(b)
+    if end is None:
+        return None
+    y = int(end.group("y") or start.group("y"))
+    try:
+        month = int(end.group("m"))
+        day = int(end.group("d")) if end.group("d") else calendar.monthrange(y, month)[1]
+        return date(y, month, day)
+    except ValueError:
+        return None
 
 
 def format_target(target: Target) -> str:

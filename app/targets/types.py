@@ -36,6 +36,7 @@ class Target:
     expected: str | None = None  # qualitative: the word/phrase expected (健全, 完备 …)
     deadline: date | None = None
     reference: str | None = None  # reference target: what the baseline is (2022年依法维权次数)
+    note: str | None = None  # a correction the grammar made (``stray_percent``), warned at import
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"raw": self.raw, "kind": self.kind}
