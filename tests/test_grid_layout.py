@@ -384,6 +384,30 @@ def test_points_of_another_split_are_a_warning_naming_the_levels() -> None:
     assert [w.code for w in check_points(bad, other)] == ["level_weights_differ"]
 
 
+@pytest.mark.parametrize("label", ["预算执行率", "预算执行情况（10分）", "资金执行率"])
+def test_budget_row_gives_the_budget_weight_and_is_no_indicator(label: str) -> None:
+    table = read(
+        [TITLE],
+        ["一级指标", "二级指标", "三级指标", "指标值", "分值"],
+        ["产出指标", "数量指标", "检查", "5次", "40"],
+        ["效益指标", "社会效益指标", "效果", "健全", "20"],
+        ["满意度指标", "服务对象满意度指标", "满意度", "≥90%", "20"],
+        [label, "", "", "", "20"],
+    )
+    project = table.projects[0]
+    assert [i.name for i in project.indicators] == ["检查", "效果", "满意度"]
+    assert project.budget_points == Decimal(20)
+    assert project.to_json()["budget_points"] == "20"
+    unreadable = read(
+        [TITLE],
+        ["一级指标", "二级指标", "三级指标", "指标值", "分值"],
+        ["产出指标", "数量指标", "检查", "5次", "40"],
+        ["预算执行率", "", "", "", "二十"],
+    )
+    assert unreadable.projects[0].budget_points is None
+    assert "points_unreadable" in codes(unreadable)
+
+
 def test_points_column_as_weights_percent() -> None:
     table = read(
         [TITLE],

@@ -75,12 +75,16 @@ def test_upgrade_keeps_data_of_0001(fresh_database_url: str) -> None:
         assert is_at_head(engine)
         with engine.connect() as conn:
             project = conn.execute(
-                text("SELECT name, full_year_budget_wan, executed_wan, status, version FROM project")
+                text(
+                    "SELECT name, full_year_budget_wan, executed_wan, status, version, budget_points"
+                    " FROM project"
+                )
             ).one()
             indicator = conn.execute(text("SELECT raw, kind, points FROM indicator")).one()
             actual = conn.execute(text("SELECT raw, value, reason FROM indicator_actual")).one()
             units = conn.execute(text("SELECT code FROM unit ORDER BY code")).scalars().all()
         assert (project.name, project.status, project.version) == ("全县安全生产监管专项", "draft", 3)
+        assert project.budget_points is None  # 0002: no printed budget weight known for old rows
         amounts = (Decimal(str(project.full_year_budget_wan)), Decimal(str(project.executed_wan)))
         assert amounts == (Decimal("50"), Decimal("48.5"))
         assert (indicator.raw, indicator.kind, Decimal(str(indicator.points))) == ("50次", "numeric", 20)

@@ -108,7 +108,7 @@ def test_target_adjustment_is_shown_beside_the_original(db, setup):
         data={
             "indicator_id": ind.id,
             "kind": "target",
-            "value": "很多",
+            "value": "5次%",
             "reason": "x",
             "csrf_token": csrf(web),
         },

@@ -86,6 +86,7 @@ class SelfEvalForm:
     grade: str | None
     policy: str
     level1: dict[str, Decimal | None] = field(default_factory=dict)  # 一级指标 subtotals (得分)
+    level1_points: dict[str, Decimal] = field(default_factory=dict)  # what each 一级指标 weighs (分值)
     warnings: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)  # what keeps the project from a total
 
@@ -213,6 +214,7 @@ def build_form(
         grade=score.grade if score else None,
         policy=f"{score.policy.name} v{score.policy.version}" if score else "",
         level1={k: v.score for k, v in score.level1.items()} if score else {},
+        level1_points={k: v.points for k, v in score.level1.items()} if score else {},
         warnings=(
             [w.message if not w.indicator else f"{w.indicator}：{w.message}" for w in score.warnings]
             if score
