@@ -184,8 +184,11 @@ def test_upload_of_another_units_or_a_submitted_project_is_refused(app, db, cler
     assert api.put(f"/api/v1/projects/{project.id}/actuals", json=complete_body(project)).status_code == 200
     assert api.post(f"/api/v1/projects/{project.id}/submit").status_code == 200
     wb = load_workbook(io.BytesIO(clerk.get(f"/entry/projects/{project.id}/workbook.xlsx").content))
+    r = _upload(clerk, _save(wb))  # unchanged: skipped, nothing to import
+    assert r.status_code == 200 and "已提交，未修改，跳过" in r.text and "确认导入" not in r.text
+    _label_cell(wb[wb.sheetnames[1]], "实际完成情况").value = "改写"
     r = _upload(clerk, _save(wb))
-    assert r.status_code == 422 and "已提交" in r.text
+    assert r.status_code == 422 and f"项目“{RETIREES}”已提交，不能修改" in r.text
 
     r = _upload(clerk, b"not a workbook", "x.xlsx")
     assert r.status_code == 422 and "无法读取该文件" in r.text

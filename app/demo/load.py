@@ -201,7 +201,7 @@ def write_figures(
         ):
             if actual is None:
                 continue
-            row = SimpleNamespace(id=iid, direction=direction, actual=None)
+            row = SimpleNamespace(id=iid, direction=direction, name=ind.name, actual=None)
             entry = apply_api_actual(row, ActualEntry(), actual)  # type: ignore[arg-type]
             cols = read_value(row, ind.target, entry, year=table.year, direction=direction)  # type: ignore[arg-type]
             cols.setdefault("not_applicable", False)

@@ -57,6 +57,7 @@ class NumberActual:
     value: Decimal
     text: str = ""
     converted: bool = False  # written in another unit (85000元 against 万元) and converted
+    unit: str | None = None  # the unit as written (``万``, ``元``), None for a bare number
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,7 +172,9 @@ def read_number(raw: Any, target: Target) -> NumberActual:
     value = Decimal(m["num"].replace(",", ""))
     unit = m["unit"]
     try:
-        return NumberActual(convert(value, unit, target.unit), text, bool(unit) and unit != target.unit)
+        return NumberActual(
+            convert(value, unit, target.unit), text, bool(unit) and unit != target.unit, unit or None
+        )
     except UnitMismatch as exc:
         raise ActualError(str(exc)) from None
 

@@ -843,6 +843,13 @@ def _warnings(
                     f"{explain.pct(spend.quantize(Q4))}（相差超过 {explain.pct(cp.ahead_threshold)}），请核实",
                 )
             )
+    if budget.rate is not None and budget.rate > ONE:
+        out.append(
+            Notice(
+                "execution_above_budget",
+                f"全年执行数超过全年预算数（预算执行率 {explain.pct(budget.rate)}），请核实",
+            )
+        )
     if budget.rate is not None and budget.rate < cp.low_rate:
         out.append(
             Notice(

@@ -114,6 +114,9 @@ class PolicySettings(_Settings):
     grades: str = "90/80/60"
     share_detection: ShareDetection = ShareDetection()
     consistency: Consistency = Consistency()
+    # Entry rules (docs/scoring-rules.md "Entry rules"): what a clerk may enter, never how it scores.
+    execution_above_budget: Literal["refuse", "warn"] = "refuse"
+    share_over_100: Literal["refuse", "flag"] = "refuse"
 
     @field_validator("qualitative_bands", mode="before")
     @classmethod

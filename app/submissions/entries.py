@@ -34,6 +34,7 @@ from app.scoring.actuals import (
     read_number,
     read_reference,
 )
+from app.scoring.input_kinds import DEFAULT_RULES, EntryRules, implausible, kind_of
 from app.targets.types import Target, decimal_str
 
 TEXT_MAX = 4000
@@ -226,13 +227,20 @@ def value_key(ind: Indicator, e: ActualEntry) -> tuple:
 
 
 def read_value(
-    ind: Indicator, target: Target, e: ActualEntry, *, year: int, direction: str | None = None
+    ind: Indicator,
+    target: Target,
+    e: ActualEntry,
+    *,
+    year: int,
+    direction: str | None = None,
+    rules: EntryRules = DEFAULT_RULES,
 ) -> dict[str, Any]:
     """The value columns for an entry (``VALUE_COLUMNS``; all empty clears the actual).
 
     不适用 sets only the flag: the values underneath are kept for when it is switched off again.
     ``target``/``direction``: what the indicator is scored against (a 调整后指标值 keeps the
-    original's kind and unit). Raises :class:`EntryError` naming the field at fault.
+    original's kind and unit); ``rules``: the year's entry rules (an implausible number is
+    refused, ``app.scoring.input_kinds.implausible``). Raises :class:`EntryError` naming the field.
     """
     if e.not_applicable:
         return {"not_applicable": True}
@@ -248,6 +256,18 @@ def read_value(
         if isinstance(actual, NotApplicable):  # typed 不适用 / 不涉及
             return {"not_applicable": True}
         assert isinstance(actual, NumberActual)
+        row_kind = kind_of(direction or ind.direction, target.unit, ind.name, rules)
+        refusal = implausible(
+            row_kind,
+            value=actual.value,
+            typed=text,
+            typed_unit=actual.unit,
+            unit=target.unit,
+            target_value=target.value,
+            rules=rules,
+        )
+        if refusal is not None:
+            raise EntryError(f"a-{i}", refusal.message, refusal.code)
         cols.update(raw=text, value=_fits(f"a-{i}", actual.value, 6, 24))
     elif kind == "grade":
         text, score_text = _clean(f"g-{i}", e.grade), _clean(f"s-{i}", e.score)

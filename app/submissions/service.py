@@ -42,6 +42,7 @@ from app.db.models import AuditLog, Indicator, IndicatorActual, Project
 from app.scoring import service as scoring
 from app.scoring.actuals import GRADE_LABELS
 from app.scoring.engine import Budget, ProjectScore, ScoringError
+from app.scoring.input_kinds import EntryRules, execution_refusal
 from app.scoring.policy import Policy
 from app.submissions import entries as E
 from app.submissions.status import change_status, ensure_editable
@@ -189,6 +190,7 @@ def _amount_text(value: Decimal | None) -> str:
 def prepare_entry(*, session: Session, project: Project, entry: E.ProjectEntry) -> EntryPlan:
     """Validate ``entry`` against the stored project and plan its changes (nothing is written)."""
     plan = EntryPlan(project)
+    rules = EntryRules.of(scoring.policy_for_year(session=session, year=project.year).settings)
     for name, column in PROJECT_COLUMNS.items():
         text = getattr(entry, name)
         if text is None:
@@ -203,6 +205,7 @@ def prepare_entry(*, session: Session, project: Project, entry: E.ProjectEntry) 
             plan.project_updates[column] = new
             shown = _amount_text if name.endswith("_wan") else (lambda v: v or "")
             plan.changes.append(FieldChange(name, E.field_label(name), shown(old), shown(new)))
+    _check_execution(plan, rules)
 
     by_id = {ind.id: ind for ind in project.indicators}
     adjusted = scoring.target_adjustments_for(session=session, project_id=project.id) if entry.actuals else {}
@@ -218,7 +221,9 @@ def prepare_entry(*, session: Session, project: Project, entry: E.ProjectEntry) 
         if E.value_key(ind, typed) != E.value_key(ind, old_entry):
             try:
                 target, direction = scoring.effective_target(ind, adjusted.get(ind.id))
-                new_cols.update(E.read_value(ind, target, typed, year=project.year, direction=direction))
+                new_cols.update(
+                    E.read_value(ind, target, typed, year=project.year, direction=direction, rules=rules)
+                )
             except E.EntryError as exc:
                 plan.errors.append(
                     FieldError(exc.field, indicator_label(ind, exc.field), exc.message, exc.code)
@@ -249,6 +254,25 @@ def prepare_entry(*, session: Session, project: Project, entry: E.ProjectEntry) 
             plan.actual_updates[ind_id] = new_cols
     _check_bands(session, plan)
     return plan
+
+
+def _check_execution(plan: EntryPlan, rules: EntryRules) -> None:
+    """全年执行数 above 全年预算数 is refused (``execution_above_budget = refuse``) when this save
+    sets either figure; the executed figure is then not written."""
+    updates, project = plan.project_updates, plan.project
+    if not {"full_year_budget_wan", "executed_wan"} & set(updates):
+        return
+    refusal = execution_refusal(
+        updates.get("full_year_budget_wan", project.full_year_budget_wan),
+        updates.get("executed_wan", project.executed_wan),
+        rules,
+    )
+    if refusal is None:
+        return
+    name = "executed_wan" if "executed_wan" in updates else "full_year_wan"
+    del updates[PROJECT_COLUMNS[name]]
+    plan.changes = [c for c in plan.changes if c.field != name]
+    plan.errors.append(FieldError(name, E.field_label(name), refusal.message, refusal.code))
 
 
 def _candidate_case(session: Session, plan: EntryPlan) -> scoring.ProjectCase:

@@ -110,7 +110,7 @@ def form_context(
     if missing is None and editable and entry is None:
         missing = []  # only listed when the clerk asks to submit
     conflict_map = {c.field: c.before for c in conflicts or []}
-    missing_map = {m.field: m.message for m in missing or [] if m.field}
+    missing_map = {m.field: m.message for m in missing or [] if m.field and m.field not in errors}
     rows = sorted(project.indicators, key=lambda r: r.position)
     scores = view.score.indicators if view.score else [None] * len(rows)
     row_views: dict[int, RowView] = {}

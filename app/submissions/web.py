@@ -240,15 +240,24 @@ def _save(
         )
     if plan.errors:
         kept = "，其余内容已保存" if plan.has_changes else ""
-        action = "未提交：" if submit else ""
+        errors = plan.error_map()
+        missing = None
+        notice = f"有 {len(plan.errors)} 处填写有误（已在下方标出，您填写的内容仍保留）{kept}。"
+        if submit:  # everything that keeps the project from submission, in one round
+            view = service.score_of(session=session, project=project)
+            rest = [m for m in service.missing_items(project, view) if m.field not in errors]
+            missing = [service.Missing(e.field, e.label, e.message, e.code) for e in plan.errors] + rest
+            more = f"另有 {len(rest)} 项未完成，已一并列出。" if rest else ""
+            notice = f"未提交：{notice}{more}"
         return _render(
             request,
             session,
             project,
             user,
             entry=entry,
-            errors=plan.error_map(),
-            notice=f"{action}有 {len(plan.errors)} 处填写有误（已在下方标出，您填写的内容仍保留）{kept}。",
+            errors=errors,
+            missing=missing,
+            notice=notice,
             notice_kind="err",
             status_code=422,
         )

@@ -19,7 +19,7 @@ import hashlib
 import io
 import re
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -36,6 +36,7 @@ from app.core.errors import AppError
 from app.db.models import Indicator, Project
 from app.db.models.accounts import User
 from app.scoring.actuals import GRADE_LABELS
+from app.scoring.input_kinds import cell_shown, cell_text
 from app.submissions import entries as E
 from app.submissions import queries, service
 from app.submissions.status import EDITABLE, STATUS_LABELS
@@ -281,6 +282,7 @@ class SheetPreview:
     changes: list[service.FieldChange] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     plan: service.EntryPlan | None = None
+    skipped: str | None = None  # a project that cannot be edited, left as it is: why
 
     @property
     def title(self) -> str:
@@ -319,13 +321,14 @@ def preview_upload(*, session: Session, user: User, data: bytes, filename: str) 
         return preview
     try:
         wb = load_workbook(io.BytesIO(data), data_only=True, read_only=False)
+        formulas = load_workbook(io.BytesIO(data), data_only=False, read_only=False)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
         del exc
         preview.errors.append("无法读取该文件：请上传从本系统下载的 Excel 填报表（.xlsx）")
         return preview
     seen: set[int] = set()
     for ws in wb.worksheets:
-        found = _read_sheet(ws)
+        found = _read_sheet(ws, formulas[ws.title])
         if found is None:
             continue  # the guide, or a sheet the clerk added
         preview.sheets.append(_check_sheet(session, user, ws.title, found, seen))
@@ -336,45 +339,70 @@ def preview_upload(*, session: Session, user: User, data: bytes, filename: str) 
     return preview
 
 
+@dataclass(frozen=True, slots=True)
+class _Cell:
+    """A cell as uploaded: its (cached) value, number format and address; ``formula`` when it is a
+    formula Excel never calculated (no cached value to read)."""
+
+    value: Any
+    number_format: str
+    coordinate: str
+    formula: bool = False
+
+    def text(self, unit: str | None = None) -> str:
+        return cell_text(self.value, self.number_format, unit)
+
+
+EMPTY_CELL = _Cell(None, "General", "")
+
+
 @dataclass(slots=True)
 class _Sheet:
     project_id: Any
     version: Any
-    fields: dict[str, str]
-    rows: list[tuple[int, Any, dict[str, Any]]]  # excel row, indicator id, cells by key
+    fields: dict[str, _Cell]
+    rows: list[tuple[int, Any, dict[str, _Cell]]]  # excel row, indicator id, cells by key
 
 
-def _read_sheet(ws) -> _Sheet | None:
-    labels: dict[str, Any] = {}
+def _read_sheet(ws, formulas) -> _Sheet | None:  # noqa: ANN001 - openpyxl Worksheets
+    """``ws``: the sheet with cached values; ``formulas``: the same sheet with its formulas."""
+
+    def cell(r: int, c: int) -> _Cell:
+        got = ws.cell(row=r, column=c)
+        uncalculated = got.value is None and formulas.cell(row=r, column=c).data_type == "f"
+        return _Cell(got.value, got.number_format or "General", got.coordinate, uncalculated)
+
+    labels: dict[str, _Cell] = {}
     head_row = None
     for row in ws.iter_rows(min_row=1, max_row=min(ws.max_row, 40)):
-        for cell in row:
-            text = _text(cell.value)
+        for c in row:
+            text = _text(c.value)
             if text == HEADER_ID:
-                head_row = cell.row
+                head_row = c.row
             elif text in LABELS.values() and text not in labels:
-                labels[text] = ws.cell(row=cell.row, column=cell.column + 1).value
+                labels[text] = cell(c.row, c.column + 1)
         if head_row:
             break
     if head_row is None or LABELS["project_id"] not in labels:
         return None
     columns: dict[str, int] = {}
     titles = {text: key for key, text, _ in HEADERS}
-    for cell in ws[head_row]:
-        key = titles.get(_text(cell.value))
+    for c in ws[head_row]:
+        key = titles.get(_text(c.value))
         if key:
-            columns[key] = cell.column
+            columns[key] = c.column
     rows = []
     for r in range(head_row + 1, ws.max_row + 1):
         ident = ws.cell(row=r, column=columns.get("id", 1)).value
         if ident in (None, ""):
             continue
-        cells = {key: ws.cell(row=r, column=c).value for key, c in columns.items()}
-        rows.append((r, ident, cells))
+        rows.append((r, ident, {key: cell(r, c) for key, c in columns.items()}))
     return _Sheet(
-        project_id=labels.get(LABELS["project_id"]),
-        version=labels.get(LABELS["version"]),
-        fields={k: _text(labels.get(v)) for k, v in LABELS.items() if k not in ("project_id", "version")},
+        project_id=labels[LABELS["project_id"]].value,
+        version=labels.get(LABELS["version"], EMPTY_CELL).value,
+        fields={
+            k: labels.get(v, EMPTY_CELL) for k, v in LABELS.items() if k not in ("project_id", "version")
+        },
         rows=rows,
     )
 
@@ -397,10 +425,16 @@ def _check_sheet(session: Session, user: User, title: str, sheet: _Sheet, seen: 
         out.errors.append("同一项目在文件中出现了两次，请只保留一张工作表")
         return out
     seen.add(project_id)
+    entry, row_errors, notes = _entry_of(project, sheet)
     if project.status not in EDITABLE:
-        out.errors.append(f"项目当前状态为“{STATUS_LABELS[project.status]}”，不能修改")
+        status = STATUS_LABELS[project.status]
+        if row_errors or service.differences(project=project, entry=entry):
+            out.errors.append(
+                f"项目“{project.name}”{status}，不能修改：请撤销此工作表中的修改（或删除此工作表）"
+            )
+        else:
+            out.skipped = f"{status}，未修改，跳过"
         return out
-    entry, row_errors = _entry_of(project, sheet)
     out.errors += row_errors
     version = _int(sheet.version)
     if version != project.version:
@@ -415,20 +449,35 @@ def _check_sheet(session: Session, user: User, title: str, sheet: _Sheet, seen: 
         return out
     plan = service.prepare_entry(session=session, project=project, entry=entry)
     out.plan = plan
-    out.changes = plan.changes
+    out.changes = [
+        replace(c, after=f"{c.after}（{notes[c.field]}）") if c.field in notes else c for c in plan.changes
+    ]
     out.errors += [f"{e.label}：{e.message}" for e in plan.errors]
     return out
 
 
-def _entry_of(project: Project, sheet: _Sheet) -> tuple[E.ProjectEntry, list[str]]:
+def _entry_of(project: Project, sheet: _Sheet) -> tuple[E.ProjectEntry, list[str], dict[str, str]]:
+    """The sheet as an entry, the errors of its cells, and for each field whose cell Excel stores
+    otherwise than it is read (``0.85`` under a percent format) the cell as stored."""
+    errors: list[str] = []
+    notes: dict[str, str] = {}
+
+    def read(cell: _Cell, unit: str | None = None) -> str:
+        if cell.formula:
+            errors.append(
+                f"单元格 {cell.coordinate} 是公式但没有计算结果：请在 Excel 中打开并保存（或改为直接填写数值）后再上传"
+            )
+            return ""
+        return cell.text(unit)
+
+    amount = {k: read(sheet.fields[k]) for k in ("full_year_wan", "executed_wan")}
     entry = E.ProjectEntry(
         version=project.version,
-        full_year_wan=sheet.fields["full_year_wan"],
-        executed_wan=sheet.fields["executed_wan"],
-        goal_actual=sheet.fields["goal_actual"],
-        budget_reason=sheet.fields["budget_reason"],
+        full_year_wan=amount["full_year_wan"],
+        executed_wan=amount["executed_wan"],
+        goal_actual=read(sheet.fields["goal_actual"]),
+        budget_reason=read(sheet.fields["budget_reason"]),
     )
-    errors: list[str] = []
     by_id = {ind.id: ind for ind in project.indicators}
     for row, ident, cells in sheet.rows:
         ind = by_id.get(_int(ident) or -1)
@@ -439,18 +488,22 @@ def _entry_of(project: Project, sheet: _Sheet) -> tuple[E.ProjectEntry, list[str
             errors.append(f"第 {row} 行：指标“{ind.name}”出现了两次")
             continue
         kind = E.input_kind(ind)
-        actual = _text(cells.get("actual"))
+        actual_cell = cells.get("actual", EMPTY_CELL)
+        actual = read(actual_cell, ind.unit)
+        stored = cell_shown(actual_cell.value, actual_cell.number_format)
+        if actual and stored != actual:
+            notes[E.primary_field(ind)] = f"单元格为 {stored}"
         entry.actuals[ind.id] = E.ActualEntry(
             value=actual if kind in ("number", "reference") else "",
-            baseline=_text(cells.get("baseline")) if kind == "reference" else "",
+            baseline=read(cells.get("baseline", EMPTY_CELL)) if kind == "reference" else "",
             grade=actual if kind == "grade" else "",
-            score=_text(cells.get("score")) if kind == "grade" else "",
+            score=read(cells.get("score", EMPTY_CELL)) if kind == "grade" else "",
             date=actual if kind == "date" else "",
-            not_applicable=_text(cells.get("na")).lower() in YES,
-            na_reason=_text(cells.get("na_reason")),
-            reason=_text(cells.get("reason")),
+            not_applicable=read(cells.get("na", EMPTY_CELL)).lower() in YES,
+            na_reason=read(cells.get("na_reason", EMPTY_CELL)),
+            reason=read(cells.get("reason", EMPTY_CELL)),
         )
-    return entry, errors
+    return entry, errors, notes
 
 
 def _text(value: Any) -> str:
