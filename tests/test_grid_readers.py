@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
@@ -271,3 +271,58 @@ def test_read_table_bytes_forced_format() -> None:
     with pytest.raises(TableFormatError, match="不是 .xlsx 文件"):
         read_table_bytes(CSV_TEXT.encode(), filename="x.csv", format="xlsx")
     assert read_table_bytes(CSV_TEXT.encode(), filename="x.dat", format="csv").year == 2023
+
+
+# ---------------------------------------------------------------- dates and numbers as formatted
+
+
+@pytest.mark.parametrize("number_format", ["yyyy-mm-dd", 'yyyy"年"m"月"d"日"', "yyyy/m/d", "m月d日"])
+@pytest.mark.parametrize("stored", ["datetime", "serial"])
+def test_xlsx_date_cell_is_a_deadline(number_format: str, stored: str) -> None:
+    """A 指标值 cell holding an Excel date (a serial number under a date format) is that date."""
+
+    def build(wb: Workbook) -> None:
+        ws = wb.active
+        ws.append(["某县应急管理局2023年项目支出绩效目标表"])
+        ws.append(["一级指标", "二级指标", "三级指标", "指标值"])
+        ws.append(["产出指标", "时效指标", "完成时间", None])
+        ws.append(["产出指标", "数量指标", "检查次数", "≥5次"])
+        # 45291 is 2023-12-31 in Excel's 1900 date system
+        ws["D3"].value = datetime(2023, 12, 31) if stored == "datetime" else 45291
+        ws["D3"].number_format = number_format
+
+    table = read_table_bytes(xlsx_bytes(build), filename="t.xlsx")
+    deadline, count = table.projects[0].indicators
+    assert (deadline.name, deadline.target.kind, deadline.target.deadline) == (
+        "完成时间",
+        "deadline",
+        date(2023, 12, 31),
+    )
+    assert deadline.direction == "deadline"
+    assert (count.target.kind, count.target.value) == ("numeric", Decimal(5))
+    assert not [w for w in table.warnings if w.code == "unparsed_value"]
+
+
+@pytest.mark.parametrize(
+    ("value", "number_format", "expected"),
+    [
+        (1234567, "#,##0", Decimal(1234567)),
+        (1234567.5, "#,##0.00", Decimal("1234567.5")),
+        (12000, '#,##0"元"', Decimal(12000)),
+        (0.95, "0.00%", Decimal(95)),
+    ],
+)
+def test_xlsx_thousands_separated_number_cell_is_that_number(
+    value: float, number_format: str, expected: Decimal
+) -> None:
+    def build(wb: Workbook) -> None:
+        ws = wb.active
+        ws.append(["某县应急管理局2023年项目支出绩效目标表"])
+        ws.append(["一级指标", "二级指标", "三级指标", "指标值", "计量单位"])
+        ws.append(["产出指标", "成本指标", "项目总成本", value, "元"])
+        ws["D3"].number_format = number_format
+
+    table = read_table_bytes(xlsx_bytes(build), filename="t.xlsx")
+    (ind,) = table.projects[0].indicators
+    assert (ind.target.kind, ind.target.value) == ("numeric", expected)
+    assert ind.target.unit == ("%" if "%" in number_format else "元")
