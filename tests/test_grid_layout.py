@@ -130,14 +130,33 @@ def test_levels_are_normalised_and_a_misplaced_level2_moves_its_level1() -> None
         ["一级指标", "二级指标", "三级指标", "指标值"],
         ["产出指标(50分)", "产出数量", "甲", "1次"],
         ["效果指标", "社会效益", "乙", "健全"],
-        ["效益指标", "服务对象满意度", "丙", "≥90%"],
+        ["产出指标", "生态效益指标", "丙", "≥90%"],
     )
     got = [(i.level1, i.level2) for i in table.projects[0].indicators]
     assert got == [
         ("产出指标", "数量指标"),
         ("效益指标", "社会效益指标"),
-        ("满意度指标", "服务对象满意度指标"),
+        ("效益指标", "生态效益指标"),
     ]
+    assert "satisfaction_under_benefit" not in codes(table)
+
+
+def test_satisfaction_filed_under_benefit_keeps_the_tables_level_with_a_warning() -> None:
+    table = read(
+        [TITLE],
+        ["一级指标", "二级指标", "三级指标", "指标值"],
+        ["产出指标", "数量指标", "甲", "1次"],
+        ["效益指标", "社会效益指标", "乙", "健全"],
+        ["效益指标", "服务对象满意度", "丙", "≥90%"],
+        ["", "", "丁", "≥95%"],
+    )
+    got = [(i.level1, i.level2, i.name) for i in table.projects[0].indicators]
+    assert got[2:] == [("效益指标", "服务对象满意度指标", "丙"), ("效益指标", "服务对象满意度指标", "丁")]
+    (warning,) = [w for w in table.warnings if w.code == "satisfaction_under_benefit"]
+    assert "“丙”、“丁”" in warning.message and "计入效益指标" in warning.message
+    assert "满意度指标组为空" in warning.message
+    # the same warning names the empty group: no second level1_missing for 满意度指标
+    assert not [w for w in table.warnings if w.code == "level1_missing"]
 
 
 def test_several_projects_in_one_sheet_with_blocks() -> None:

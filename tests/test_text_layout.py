@@ -292,7 +292,9 @@ def test_aliases_and_notes_in_headings() -> None:
         "<p>产出指标(50分)</p><p>产出数量 (必填)</p><p>检查 5次</p>"
         "<p>效果指标</p><p>社会公众或服务对象满意度指标</p><p>满意度 ≥90%</p>"
     )
-    assert levels(t) == [("产出指标", "数量指标", "检查"), ("满意度指标", "服务对象满意度指标", "满意度")]
+    # the older template files 社会公众或服务对象满意度指标 as a level 2 of 效益指标: kept, and warned
+    assert levels(t) == [("产出指标", "数量指标", "检查"), ("效益指标", "服务对象满意度指标", "满意度")]
+    assert "satisfaction_under_benefit" in {w.code for w in t.warnings}
 
 
 def test_project_with_no_satisfaction_group_is_read_and_warned() -> None:

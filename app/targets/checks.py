@@ -4,8 +4,8 @@ Warnings never change what was read; they tell the clerk where the published tab
 itself. Pure functions over :class:`ParsedTable`, so every table layout shares them.
 
 Codes: ``amounts_mismatch``, ``deadline_before_year``, ``cost_over_amount``,
-``goal_contradicts_indicator``, ``level1_missing``, ``unparsed_value``, ``value_corrected`` (a
-slip the value grammar read past, e.g. ``28.8万元%``).
+``goal_contradicts_indicator``, ``level1_missing``, ``satisfaction_under_benefit``,
+``unparsed_value``, ``value_corrected`` (a slip the value grammar read past, e.g. ``28.8万元%``).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 
 from app.targets.grammar import KNOWN_UNITS, format_target
+from app.targets.levels import level1_of
 from app.targets.types import (
     BENEFIT,
     COST_L1,
@@ -45,7 +46,9 @@ def check_table(table: ParsedTable) -> list[ParseWarning]:
     if any(i.level1 == COST_L1 for p in table.projects for i in p.indicators):
         required.insert(1, COST_L1)  # the newer template has 成本指标 as a level 1
     for project in table.projects:
-        warnings += level1_missing(project, required)
+        under_benefit = list(satisfaction_under_benefit(project))
+        warnings += under_benefit
+        warnings += level1_missing(project, required, said=SATISFACTION if under_benefit else None)
         warnings += unparsed_values(project)
         warnings += corrected_values(project)
         warnings += deadlines_before_year(project, table.year)
@@ -98,16 +101,41 @@ def amounts_mismatch(table: ParsedTable) -> Iterator[ParseWarning]:
         )
 
 
-def level1_missing(project: ParsedProject, required: list[str]) -> Iterator[ParseWarning]:
-    """A standard level-1 group with no indicator (docs/scoring-rules.md §1: 满意度 missing is common)."""
+def level1_missing(
+    project: ParsedProject, required: list[str], *, said: str | None = None
+) -> Iterator[ParseWarning]:
+    """A standard level-1 group with no indicator (docs/scoring-rules.md §1: 满意度 missing is common).
+    ``said``: a group another warning already names."""
     present = {i.level1 for i in project.indicators}
     for level1 in required:
-        if level1 not in present:
+        if level1 not in present and level1 != said:
             yield ParseWarning(
                 code="level1_missing",
                 message=f"项目“{project.name}”没有{level1}，评分时按评分办法处理该组权重。",
                 project_seq=project.seq,
             )
+
+
+def satisfaction_under_benefit(project: ParsedProject) -> Iterator[ParseWarning]:
+    """满意度 indicators the table files under 效益指标 (the older template): read as filed, so they
+    count within 效益指标 and the 满意度指标 group stays empty — said once per project."""
+    names = [
+        i.name for i in project.indicators if i.level1 == BENEFIT and level1_of(i.level2) == SATISFACTION
+    ]
+    if not names:
+        return
+    shown = "、".join(f"“{n}”" for n in names[:3]) + ("等" if len(names) > 3 else "")
+    empty = (
+        ""
+        if any(i.level1 == SATISFACTION for i in project.indicators)
+        else "；满意度指标组为空，评分时按评分办法处理该组权重"
+    )
+    yield ParseWarning(
+        code="satisfaction_under_benefit",
+        message=f"项目“{project.name}”的满意度指标 {shown} 在表中列于效益指标下，已按表中层级计入效益指标{empty}，请核对。",
+        project_seq=project.seq,
+        indicator=names[0],
+    )
 
 
 def unparsed_values(project: ParsedProject) -> Iterator[ParseWarning]:

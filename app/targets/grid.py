@@ -23,6 +23,8 @@ Rules:
 - an operator column (``≥``/``不低于``), the value and a unit column are joined into the raw text
   (``≥`` ``95`` ``%`` → ``≥95%``; ``=`` is not written, as in the published tables) and read by the
   value grammar; a direction word (正向/反向/定性) sets the indicator's direction instead;
+- a row whose name cell holds only a level heading (``社会效益指标``, ``（一）数量目标``) and no
+  value sets the levels of the rows below; with a value it is an indicator;
 - 分值/权重 are the table's points, read as printed (the scoring rules judge them, §1); a
   预算执行率 row is no indicator: its 分值 is the project's budget execution weight.
 """
@@ -64,6 +66,7 @@ from app.targets.grid_values import (
     parse_points,
     resolve_levels,
 )
+from app.targets.levels import standalone_heading
 from app.targets.types import (
     ParsedIndicator,
     ParsedProject,
@@ -364,7 +367,7 @@ def _read_sheet(sheet: GridSheet, warnings: list[ParseWarning]) -> tuple[_Contex
             _budget_row(draft, _cell(cells, header, "points"), sheet.where(index), warnings)
             continue
         row = _indicator_cells(sheet, index, cells, header, above)
-        if row is None:
+        if _heading_row(row, above):
             continue
         if not row.name:
             if row.value:
@@ -425,6 +428,22 @@ def _indicator_cells(
         points=_cell(cells, header, "points"),
         direction=_cell(cells, header, "direction"),
     )
+
+
+def _heading_row(row: _Row, above: dict[str, str]) -> bool:
+    """A row whose name cell holds only a level heading (``社会效益指标``, ``（一）数量目标``) and
+    no value or points: it sets the levels of the rows below and is no indicator."""
+    if row.value or row.operator or row.unit or row.points:
+        return False
+    heading = standalone_heading(row.name)
+    if heading is None:
+        return False
+    if heading.level2 is None:
+        above["level1"] = row.name
+        above.pop("level2", None)
+    else:
+        above["level2"] = row.name
+    return True
 
 
 def _row_block_columns(

@@ -14,7 +14,7 @@ from decimal import Decimal, InvalidOperation
 
 from app.targets.grid_labels import NUMBER_RE, clean
 from app.targets.levels import DEFAULT_LEVEL2, level1_of, normalise_level1, normalise_level2, split_heading
-from app.targets.types import COST_L1
+from app.targets.types import BENEFIT, COST_L1, SATISFACTION
 
 _DIGIT_START = re.compile(r"^[0-9０-９.]")
 _DIGIT_END = re.compile(r"[0-9０-９]$")
@@ -52,8 +52,9 @@ _EMPTY_UNIT = frozenset({"", "-", "—", "/", "无", "--", "——", "、"})
 def resolve_levels(level1_text: str, level2_text: str) -> tuple[str, str, str | None]:
     """Standard level names from the cells as written, and a remark when one is not recognised.
 
-    The level 2 decides the level 1 where both are known and disagree (a 满意度 level 2 under
-    效益指标), except a cost level 2 under the newer template's level-1 成本指标.
+    The level 2 decides the level 1 where both are known and disagree (a 社会效益指标 under
+    产出指标), except a cost level 2 under the newer template's level-1 成本指标 and a 满意度 level 2
+    under 效益指标 (the older template files satisfaction within benefits; warned at import).
     """
     level1 = _level1(level1_text)
     level2 = normalise_level2(level2_text)
@@ -63,7 +64,7 @@ def resolve_levels(level1_text: str, level2_text: str) -> tuple[str, str, str | 
             level1 = level1 or heading.level1
             level2 = heading.level2
     parent = level1_of(level2) if level2 else None
-    if parent and level1 != parent and not (level1 == COST_L1 and level2.endswith("成本指标")):
+    if parent and level1 != parent and not _kept(level1, level2, parent):
         level1 = parent
     if level1 and not level2:
         level2 = DEFAULT_LEVEL2.get(level1)
@@ -73,6 +74,12 @@ def resolve_levels(level1_text: str, level2_text: str) -> tuple[str, str, str | 
     elif not level2:
         problem = f"的二级指标“{level2_text}”无法识别" if level2_text else "缺少二级指标"
     return level1 or clean(level1_text), level2 or clean(level2_text), problem
+
+
+def _kept(level1: str | None, level2: str, parent: str) -> bool:
+    """A level 2 filed under another level 1 that keeps the table's level 1."""
+    cost = level1 == COST_L1 and level2.endswith("成本指标")
+    return cost or (level1 == BENEFIT and parent == SATISFACTION)
 
 
 def _level1(text: str) -> str | None:

@@ -13,7 +13,8 @@ Rules (all general, none for one file):
   item ``1. 服务对象满意度指标``) or open an item (``2. 社会效益指标 地震安全知识知晓率 ≥95%``,
   ``质量指标 农村住房保险补贴覆盖率 ≥95%``); either way it sets the levels of what follows;
 - a level-1 name written as a level 2 (``(三) 满意度指标`` under 效益指标) switches the level 1:
-  levels are always the standard names, the level 1 derived from the level 2.
+  levels are always the standard names, the level 1 derived from the level 2 — except a 满意度
+  level 2 filed under 效益指标, which keeps the level the table gives it (warned at import).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from dataclasses import dataclass, field
 
 from app.targets.grammar import split_name_target
 from app.targets.levels import ALL_SPELLINGS, DEFAULT_LEVEL2, Heading, split_heading
-from app.targets.types import ParsedIndicator, ParseWarning, Target
+from app.targets.types import BENEFIT, SATISFACTION, ParsedIndicator, ParseWarning, Target
 
 _BLOCK_TAGS = "p div li ol ul br tr td th table tbody thead tfoot h1 h2 h3 h4 h5 h6 dd dt dl section article blockquote hr pre"
 _BLOCK_TAG_RE = re.compile(rf"<\s*/?\s*(?:{'|'.join(_BLOCK_TAGS.split())})\b[^<>]*>", re.I)
@@ -196,8 +197,21 @@ def _run_together(body: str, level2: str | None, year: int | None) -> list[tuple
 
 
 def _apply(heading: Heading, levels: list[str | None]) -> None:
-    levels[0] = heading.level1
+    if not satisfaction_kept_under_benefit(levels[0], heading):
+        levels[0] = heading.level1
     levels[1] = heading.level2 or DEFAULT_LEVEL2.get(heading.level1)
+
+
+def satisfaction_kept_under_benefit(level1: str | None, heading: Heading) -> bool:
+    """A 满意度 level 2 (``(四) 服务对象满意度指标``) under 效益指标 stays there: the table files
+    satisfaction within benefits (the older template) and the import warns. A level-1 name
+    (``(三) 满意度指标``) or a level-1 number (``三、服务对象满意度指标``) opens 满意度指标."""
+    return (
+        level1 == BENEFIT
+        and heading.level1 == SATISFACTION
+        and heading.level2 is not None
+        and not heading.chinese_marker
+    )
 
 
 def parse_goal_cell(fragment: str) -> list[str]:
