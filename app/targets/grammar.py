@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import calendar
 import re
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
@@ -36,11 +37,14 @@ from app.targets.types import Operator, Target
 __all__ = [
     "KNOWN_UNITS",
     "STRONG_KINDS",
+    "Template",
+    "fill_template",
     "format_target",
     "normalise_text",
     "parse_target",
     "split_by_rules",
     "split_name_target",
+    "split_template",
 ]
 
 # --- normalisation ---------------------------------------------------------------------------
@@ -218,11 +222,7 @@ def parse_target(raw: str, *, level2: str | None = None, year: int | None = None
     """
     raw = raw.strip()
     text = normalise_text(raw)
-    end = _strip_end(text)
-    if end and text[end - 1] in _NOTE_CLOSERS:
-        note = _NOTE_RE.search(text, 0, end)
-        if note is not None and note.start() > 0:
-            end = _strip_end(text[: note.start()])
+    end = _core_end(text)
     s = text[:end]
     if not s:
         return Target(raw=raw, kind="unparsed")
@@ -297,6 +297,16 @@ def parse_target(raw: str, *, level2: str | None = None, year: int | None = None
     if is_prose(s):  # ``严格执行相关制度规定``, ``控制在预算内``: graded like 健全
         return Target(raw=raw, kind="qualitative", expected=raw[:end].strip())
     return Target(raw=raw, kind="unparsed")
+
+
+def _core_end(text: str) -> int:
+    """Where the value ends: before trailing punctuation and a bracketed note (``85（暂定）。``)."""
+    end = _strip_end(text)
+    if end and text[end - 1] in _NOTE_CLOSERS:
+        note = _NOTE_RE.search(text, 0, end)
+        if note is not None and note.start() > 0:
+            end = _strip_end(text[: note.start()])
+    return end
 
 
 # Text that looks like a quantity: digits, a percent, an operator symbol, a placeholder, a vague
@@ -563,3 +573,109 @@ def split_by_rules(t: str, *, level2: str | None = None, year: int | None = None
 def _has_word(name: str) -> bool:
     """A name needs a letter, digit or CJK character (``≥`` alone is not a name)."""
     return any(ch.isalnum() for ch in name)
+
+
+# --- header templates ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Template:
+    """The operator and/or unit a name or column header prints as a placeholder:
+    ``苗木成活率(≥**%)``, ``项目总投入(≥**万元)``, ``开展修复工程(个)``, ``指标值(%)``."""
+
+    operator: Operator | None
+    unit: str | None
+
+
+_PLACEHOLDER_CHARS = "*xX_…○□△?？"
+_TEMPLATE_RE = re.compile(
+    rf"\s*\(\s*(?:(?P<sym>{_SYM_ALT})|(?P<word>{_WORD_ALT}))?\s*(?P<ph>[{re.escape(_PLACEHOLDER_CHARS)}]+)?\s*"
+    rf"(?P<unit>[%‰]|{_UNIT_CHARS}{{1,10}}(?:\*{_UNIT_CHARS}{{1,5}})*)?\s*\)\s*$"
+)
+_UNIT_SPLIT_RE = re.compile(r"[/·*]")
+_KNOWN_UNIT_SET = frozenset(KNOWN_UNITS) | {"百分比", "平方公里", "公斤", "千克", "人/年", "套/年"}
+_SAME_UNITS = ({"万元", "万"}, {"%", "百分比"})
+
+
+def split_template(name: str) -> tuple[str, Template | None]:
+    """Split the placeholder off a name or header: ``苗木成活率(≥**%)`` → (苗木成活率, ≥ %).
+
+    The bracket must end the name and hold an operator and/or a placeholder and/or a unit; without
+    a placeholder the unit must be a known one (``(个)``, ``(元/人·月)``), so that a note such as
+    ``(必填)`` or ``(含单位)`` stays part of the name.
+    """
+    text = normalise_text(name)
+    if ")" not in text[-2:]:
+        return name, None
+    m = _TEMPLATE_RE.search(text)
+    if m is None or not _has_word(name[: m.start()]):
+        return name, None
+    op_text = m.group("sym") or m.group("word")
+    op = (_SYMBOL_OPS.get(op_text) or _WORD_OPS.get(op_text)) if op_text else None
+    unit = m.group("unit")
+    if unit is not None:
+        unit = _PERCENT_WORDS.get(unit, unit.replace("*", "·"))
+        if not m.group("ph") and not all(part in _KNOWN_UNIT_SET for part in _UNIT_SPLIT_RE.split(unit)):
+            return name, None
+    if op is None and unit is None:
+        return name, None
+    return name[: m.start()].rstrip(), Template(operator=op, unit=unit)
+
+
+def _op_class(op: str | None) -> str:
+    return (op or "=")[0]
+
+
+def _same_unit(a: str, b: str) -> bool:
+    return a == b or any(a in group and b in group for group in _SAME_UNITS)
+
+
+def fill_template(
+    raw: str,
+    template: Template | None,
+    *,
+    level2: str | None = None,
+    year: int | None = None,
+    source: str = "名称",
+) -> tuple[str, str | None]:
+    """A bare number takes the template's operator and unit (``85`` under ``(≥**%)`` → ``≥85%``).
+
+    What the value writes itself wins (the user's number is authoritative): its own operator or
+    unit is kept, and a contradiction is returned as a remark in Chinese (``source`` says where the
+    template was printed: 名称 or 表头). Only a number is
+    filled — a template never turns a word, a date or a baseline into a target (no ``reference``
+    from a placeholder).
+    """
+    if template is None:
+        return raw, None
+    target = parse_target(raw, level2=level2, year=year)
+    if target.kind != "numeric":
+        return raw, None
+    core = raw.strip()
+    text = normalise_text(core)
+    end = _core_end(text)
+    body = text[:end]
+    suffix = _SUFFIX_RE.search(body) if body.endswith(_SUFFIX_WORDS) else None
+    written_op = bool(
+        (body[0] in _OP_FIRST_CHARS and _PREFIX_RE.match(body)) or suffix or _DEVIATION_RE.match(body)
+    )
+    unit_at = suffix.start() if suffix is not None else end  # ``90以上`` → ``90%以上``
+    remarks = []
+    add_op = ""
+    if template.operator is not None:
+        if not written_op:
+            add_op = OP_SYMBOL[template.operator]
+        elif _op_class(target.operator) != _op_class(template.operator):
+            shown = OP_SYMBOL[template.operator] or "="
+            remarks.append(f"{source}标明“{shown}”，指标值写“{OP_SYMBOL[target.operator or '='] or '='}”")
+    add_unit = ""
+    if template.unit is not None:
+        if target.unit is None:
+            add_unit = template.unit
+        elif not _same_unit(target.unit, template.unit):
+            remarks.append(f"{source}标明单位“{template.unit}”，指标值的单位是“{target.unit}”")
+    filled = f"{add_op}{core[:unit_at]}{add_unit}{core[unit_at:]}"
+    if (add_op or add_unit) and parse_target(filled, level2=level2, year=year).kind != "numeric":
+        filled = raw  # pragma: no cover - a number stays a number with an operator or unit added
+    remark = f"{'；'.join(remarks)}，按指标值“{raw.strip()}”读取" if remarks else None
+    return filled, remark

@@ -25,6 +25,8 @@ Rules:
   value grammar; a direction word (正向/反向/定性) sets the indicator's direction instead;
 - a row whose name cell holds only a level heading (``社会效益指标``, ``（一）数量目标``) and no
   value sets the levels of the rows below; with a value it is an indicator;
+- a name or the value header printing the operator/unit as a placeholder (``苗木成活率(≥**%)``,
+  ``开展修复工程(个)``, ``指标值(%)``) gives them to a bare value; the value's own win (warned);
 - 分值/权重 are the table's points, read as printed (the scoring rules judge them, §1); a
   预算执行率 row is no indicator: its 分值 is the project's budget execution weight.
 """
@@ -37,6 +39,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from app.targets.grammar import Template, fill_template, split_template
 from app.targets.grid_labels import (
     BLOCK_LABELS,
     COLUMN_ROLES,
@@ -131,6 +134,7 @@ class _Row:
     unit: str
     points: str
     direction: str = ""
+    column_template: Template | None = None  # the value header's placeholder (``指标值(%)``)
 
 
 @dataclass(slots=True)
@@ -160,12 +164,14 @@ class _Context:
     total: Decimal | None = None
 
 
-def _warning(code: str, message: str, *, seq: int | None = None, row: _Row | None = None) -> ParseWarning:
+def _warning(
+    code: str, message: str, *, seq: int | None = None, row: _Row | None = None, name: str | None = None
+) -> ParseWarning:
     return ParseWarning(
         code=code,
         message=message,
         project_seq=seq,
-        indicator=row.name if row else None,
+        indicator=name or (row.name if row else None),
         line=row.line if row else None,
     )
 
@@ -285,6 +291,7 @@ def _read_sheet(sheet: GridSheet, warnings: list[ParseWarning]) -> tuple[_Contex
     above: dict[str, str] = {}  # "same as above" for the level-1, level-2 and project columns
     previous_label: str | None = None
     titles: list[str] = []  # one-text rows above the first header
+    value_template: Template | None = None
 
     def start(index: int) -> _Draft:
         nonlocal draft
@@ -303,6 +310,7 @@ def _read_sheet(sheet: GridSheet, warnings: list[ParseWarning]) -> tuple[_Contex
         columns = header_columns(cells)
         if columns is not None:
             header, header_cells = columns, cells
+            value_template = split_template(cells[columns["value"][0]])[1]
             above.pop("level1", None)
             above.pop("level2", None)
             previous_label = None
@@ -367,6 +375,7 @@ def _read_sheet(sheet: GridSheet, warnings: list[ParseWarning]) -> tuple[_Contex
             _budget_row(draft, _cell(cells, header, "points"), sheet.where(index), warnings)
             continue
         row = _indicator_cells(sheet, index, cells, header, above)
+        row.column_template = value_template
         if _heading_row(row, above):
             continue
         if not row.name:
@@ -465,20 +474,33 @@ def _row_block_columns(
 
 
 def _indicator(row: _Row, year: int | None, seq: int, warnings: list[ParseWarning]) -> ParsedIndicator:
+    name, template = split_template(row.name)  # ``苗木成活率(≥**%)``: the placeholder leaves the name
     level1, level2, problem = resolve_levels(row.level1, row.level2)
     if problem:
         warnings.append(
-            _warning("level_unknown", f"{row.where}：指标“{row.name}”{problem}", seq=seq, row=row)
+            _warning("level_unknown", f"{row.where}：指标“{name}”{problem}", seq=seq, row=row, name=name)
         )
     raw, direction, note = compose_raw(row.value, row.operator, row.unit, row.direction)
     if note:
         warnings.append(
-            _warning("operator_unknown", f"{row.where}：指标“{row.name}”{note}", seq=seq, row=row)
+            _warning("operator_unknown", f"{row.where}：指标“{name}”{note}", seq=seq, row=row, name=name)
         )
+    for tpl, source in ((template, "名称"), (row.column_template, "表头")):
+        raw, remark = fill_template(raw, tpl, level2=level2 or None, year=year, source=source)
+        if remark:
+            warnings.append(
+                _warning(
+                    "template_conflict",
+                    f"{row.where}：指标“{name}”{remark}，请核对",
+                    seq=seq,
+                    row=row,
+                    name=name,
+                )
+            )
     target = parse_value(raw, level2=level2, year=year)
     if direction == "qualitative" and target.kind == "unparsed" and raw:
         target = Target(raw=raw, kind="qualitative", expected=raw)
-    indicator = ParsedIndicator(level1=level1, level2=level2, name=row.name, target=target)
+    indicator = ParsedIndicator(level1=level1, level2=level2, name=name, target=target)
     if (
         direction in ("positive", "reverse")
         and target.kind == "numeric"
@@ -488,10 +510,11 @@ def _indicator(row: _Row, year: int | None, seq: int, warnings: list[ParseWarnin
             warnings.append(
                 _warning(
                     "direction_conflict",
-                    f"{row.where}：指标“{row.name}”标为{DIRECTION_LABEL[direction]}，"
+                    f"{row.where}：指标“{name}”标为{DIRECTION_LABEL[direction]}，"
                     f"与指标值“{raw}”的符号不一致，按{DIRECTION_LABEL[direction]}处理",
                     seq=seq,
                     row=row,
+                    name=name,
                 )
             )
         indicator.direction = direction
@@ -499,9 +522,10 @@ def _indicator(row: _Row, year: int | None, seq: int, warnings: list[ParseWarnin
         warnings.append(
             _warning(
                 "direction_conflict",
-                f"{row.where}：指标“{row.name}”标为定性，但指标值“{raw}”是数值，按数值指标处理",
+                f"{row.where}：指标“{name}”标为定性，但指标值“{raw}”是数值，按数值指标处理",
                 seq=seq,
                 row=row,
+                name=name,
             )
         )
     if row.points:
@@ -510,9 +534,10 @@ def _indicator(row: _Row, year: int | None, seq: int, warnings: list[ParseWarnin
             warnings.append(
                 _warning(
                     "points_unreadable",
-                    f"{row.where}：指标“{row.name}”的分值“{row.points}”无法识别，已忽略",
+                    f"{row.where}：指标“{name}”的分值“{row.points}”无法识别，已忽略",
                     seq=seq,
                     row=row,
+                    name=name,
                 )
             )
     return indicator

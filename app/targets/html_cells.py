@@ -12,6 +12,8 @@ Rules (all general, none for one file):
 - a level heading may stand alone (``(一) 数量指标:``, ``三、服务对象满意度指标``, a heading-only
   item ``1. 服务对象满意度指标``) or open an item (``2. 社会效益指标 地震安全知识知晓率 ≥95%``,
   ``质量指标 农村住房保险补贴覆盖率 ≥95%``); either way it sets the levels of what follows;
+- a name printing its operator and unit as a placeholder (``苗木成活率(≥**%) 85``) gives them to
+  a bare value (``≥85%``) and leaves the name (:func:`app.targets.grammar.split_template`);
 - a level-1 name written as a level 2 (``(三) 满意度指标`` under 效益指标) switches the level 1:
   levels are always the standard names, the level 1 derived from the level 2 — except a 满意度
   level 2 filed under 效益指标, which keeps the level the table gives it (warned at import).
@@ -23,7 +25,7 @@ import html
 import re
 from dataclasses import dataclass, field
 
-from app.targets.grammar import split_name_target
+from app.targets.grammar import fill_template, parse_target, split_name_target, split_template
 from app.targets.levels import ALL_SPELLINGS, DEFAULT_LEVEL2, Heading, split_heading
 from app.targets.types import BENEFIT, SATISFACTION, ParsedIndicator, ParseWarning, Target
 
@@ -169,6 +171,20 @@ def _read_piece(
     if ";" in body or "；" in body:
         found = _run_together(body, level2, year) or found
     for name, target in found:
+        name, template = split_template(name)
+        if template is not None:  # ``苗木成活率(≥**%) 85``: the name prints the operator and unit
+            raw, remark = fill_template(target.raw, template, level2=level2, year=year)
+            target = parse_target(raw, level2=level2, year=year)
+            if remark:
+                out.warnings.append(
+                    ParseWarning(
+                        code="template_conflict",
+                        message=f"指标“{name}”：{remark}，请核对。",
+                        project_seq=project_seq,
+                        indicator=name,
+                        line=line,
+                    )
+                )
         if level1 is None or level2 is None:
             which = "一级" if level1 is None else "二级"
             out.warnings.append(
