@@ -172,29 +172,20 @@ def _read_piece(
         found = _run_together(body, level2, year) or found
     for name, target in found:
         name, template = split_template(name)
+        problems: list[tuple[str, str]] = []
         if template is not None:  # ``苗木成活率(≥**%) 85``: the name prints the operator and unit
             raw, remark = fill_template(target.raw, template, level2=level2, year=year)
             target = parse_target(raw, level2=level2, year=year)
             if remark:
-                out.warnings.append(
-                    ParseWarning(
-                        code="template_conflict",
-                        message=f"指标“{name}”：{remark}，请核对。",
-                        project_seq=project_seq,
-                        indicator=name,
-                        line=line,
-                    )
-                )
+                problems.append(("template_conflict", f"指标“{name}”：{remark}，请核对。"))
         if level1 is None or level2 is None:
             which = "一级" if level1 is None else "二级"
+            problems.append(
+                ("level_unknown", f"指标“{name}”前没有可识别的{which}指标标题，请核对其所属层级。")
+            )
+        for code, message in problems:
             out.warnings.append(
-                ParseWarning(
-                    code="level_unknown",
-                    message=f"指标“{name}”前没有可识别的{which}指标标题，请核对其所属层级。",
-                    project_seq=project_seq,
-                    indicator=name,
-                    line=line,
-                )
+                ParseWarning(code=code, message=message, project_seq=project_seq, indicator=name, line=line)
             )
         out.indicators.append(
             ParsedIndicator(level1=level1 or "", level2=level2 or "", name=name, target=target)

@@ -187,10 +187,12 @@ def heading_levels(name: str, *, level1_style: bool = False) -> Heading | None:
 ALL_SPELLINGS = sorted(_BASE, key=len, reverse=True)
 _INLINE_SET = frozenset(k for k in _BASE if k.endswith(_SUFFIXES) or k.startswith("产出"))
 _NAME_FIRST = frozenset(name[0] for name in ALL_SPELLINGS)
+_LONGEST = len(ALL_SPELLINGS[0])
 # before the name: a number, a ``一级指标：`` label, an opening 【 (``(一)【数量指标】``)
 _LEAD_RE = re.compile(rf"\s*(?P<marker>{_MARKER})?\s*(?:[一二三]级指标\s*[:：]?\s*)?[【\[]?\s*")
-# A name may be written with spaces inside (``经济效益 指标``, ``产出 指标``).
-_NAME_RE = re.compile("|".join(r"\s*".join(map(re.escape, name)) for name in ALL_SPELLINGS))
+_NAME_RE = re.compile("|".join(map(re.escape, ALL_SPELLINGS)))
+# A name may be written with spaces inside (``经济效益 指标``, ``产出 指标``): tried after the above.
+_SPACED_NAME_RE = re.compile("|".join(r"\s*".join(map(re.escape, name)) for name in ALL_SPELLINGS))
 _ONLY_TAIL_RE = re.compile(rf"[】\]]?\s*等?{_NOTE}\s*[:：]?\s*$")
 _PREFIX_TAIL_RE = re.compile(rf"[】\]]?{_NOTE}(?:\s*[:：]\s*|\s+)(?P<rest>\S.*)$", re.S)
 _CHINESE_MARKER_RE = re.compile(r"^\s*[一二三四五六七八九十]+\s*[、.．]")
@@ -208,6 +210,10 @@ def split_heading(text: str) -> tuple[Heading | None, str]:
     if pos >= len(text) or text[pos] not in _NAME_FIRST:  # fast path: most items
         return None, text
     m = _NAME_RE.match(text, pos)
+    if m is None or (text[m.end() : m.end() + 1].isspace() and _ONLY_TAIL_RE.match(text, m.end()) is None):
+        window = text[pos + 1 : pos + _LONGEST]
+        if " " in window or "\u3000" in window:  # a space inside the name: ``经济效益 指标``
+            m = _SPACED_NAME_RE.match(text, pos) or m
     if m is None:
         return None, text
     spelling = re.sub(r"\s+", "", m.group())
