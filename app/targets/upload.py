@@ -21,6 +21,7 @@ import hashlib
 import json
 import logging
 import secrets
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -32,7 +33,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, selectinload
 
 from app.accounts.audit import AUDIT_ACTION_LABELS, AUDIT_FIELD_LABELS, AUDIT_VALUE_LABELS
-from app.core.errors import NotFound
+from app.core.errors import Conflict, ErrorItem, NotFound, Unprocessable
 from app.db.models import AuditLog, ImportBatch, PendingUpload, Project, Unit, User
 from app.targets.service import (
     TARGET_FIELDS,
@@ -94,20 +95,30 @@ for _key, _label in {
 AUDIT_VALUE_LABELS.setdefault("outcome", OUTCOME_LABELS)
 
 
-class UploadRejected(Exception):
-    """The file cannot be taken (empty, too large, unreadable, wrong columns …); Chinese message."""
+class UploadRejected(Unprocessable):
+    """The file cannot be taken (empty, too large, unreadable, wrong columns …); Chinese message
+    for the form ``field`` (the API answers 422 with ``loc`` ``[field]``)."""
 
-    def __init__(self, message: str, field: str = "file") -> None:
-        super().__init__(message)
-        self.message, self.field = message, field
+    code = "invalid_file"
+
+    def __init__(self, message: str, field: str = "file", *, code: str | None = None) -> None:
+        super().__init__(message, code=code, loc=(field,))
+        self.field = field
 
 
-class ConfirmRefused(Exception):
-    """A confirmation that was not carried out (nothing saved); the page shows the preview again."""
+class ConfirmRefused(Conflict):
+    """A confirmation that was not carried out (nothing saved); the page shows the preview again,
+    the API answers 409 with ``loc`` (the request field that no longer fits) and the details."""
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+    code = "confirm_refused"
+
+    def __init__(
+        self, message: str, *, code: str | None = None, field: str = "fingerprint", details: list[str] = ()
+    ) -> None:
+        items = [ErrorItem(message, code or self.code, (field,))]
+        items += [ErrorItem(d, code or self.code, (field,)) for d in details]
+        super().__init__(message, code=code, loc=(field,), errors=items)
+        self.details = list(details)
 
 
 # ---------------------------------------------------------------- reading and storing
@@ -127,18 +138,24 @@ def parse_upload(data: bytes, *, filename: str, format: str = "auto") -> ParsedT
     from app.targets.readers import read_table_bytes
 
     if format not in FORMATS:
-        raise UploadRejected("请选择列表中的文件格式。", field="format")
+        raise UploadRejected("请选择列表中的文件格式。", field="format", code="unknown_format")
     if not data:
-        raise UploadRejected("文件是空的（0 字节），请选择填好的绩效目标表。")
+        raise UploadRejected("文件是空的（0 字节），请选择填好的绩效目标表。", code="empty_file")
     if len(data) > MAX_UPLOAD_BYTES:
-        raise UploadRejected(f"文件过大：上限为 {MAX_UPLOAD_BYTES // (1024 * 1024)} MB。")
+        raise UploadRejected(f"文件过大：上限为 {MAX_UPLOAD_BYTES // (1024 * 1024)} MB。", code="too_large")
     try:
         return read_table_bytes(data, filename=filename, format=format)
     except TableFormatError as exc:
-        raise UploadRejected(str(exc)) from None
+        raise UploadRejected(str(exc), code="unreadable_file") from None
     except Exception:  # a reader bug must not become a 500 on a clerk's file
         log.exception("reading uploaded table %r failed", filename)
-        raise UploadRejected("无法读取该文件：内容不是可识别的绩效目标表。") from None
+        raise UploadRejected("无法读取该文件：内容不是可识别的绩效目标表。", code="unreadable_file") from None
+
+
+def clean_filename(filename: str | None) -> str:
+    """The base name of an uploaded path, without control characters, at most 200 characters."""
+    base = (filename or "").replace("\\", "/").rsplit("/", 1)[-1]
+    return "".join(c for c in base if unicodedata.category(c)[0] != "C")[:200] or "上传的文件"
 
 
 def store_upload(
@@ -152,7 +169,7 @@ def store_upload(
     now: datetime | None = None,
 ) -> PendingUpload:
     """Check that ``data`` parses, then keep it for the preview. Raises :class:`UploadRejected`."""
-    filename = (filename or "").replace("\\", "/").rsplit("/", 1)[-1][:200] or "上传的文件"
+    filename = clean_filename(filename)
     parse_upload(data, filename=filename, format=format)
     now = now or now_utc()
     session.execute(delete(PendingUpload).where(PendingUpload.expires_at < now))
@@ -215,6 +232,44 @@ class UnitPlan:
     before_name: str | None = None
 
 
+@dataclass(frozen=True)
+class IndicatorRef:
+    """An indicator of the plan by its identity (level 2, name, occurrence) and its target."""
+
+    level2: str
+    name: str
+    occurrence: int = 1
+    raw: str | None = None
+    points: str | None = None
+
+    def __str__(self) -> str:
+        """``数量指标 / 企业安全检查：≥40次（5 分）`` (with the target when known)."""
+        text = f"{self.level2} / {self.name}" + (f"（第{self.occurrence}个）" if self.occurrence > 1 else "")
+        if self.raw:
+            text += f"：{self.raw}"
+        if self.points:
+            text += f"（{self.points} 分）"
+        return text
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    """A project field the import changes: plain values (decimal strings, lists), and as shown."""
+
+    field: str
+    label: str
+    before: Any
+    after: Any
+
+    @property
+    def before_text(self) -> str:
+        return _money(self.before) if self.field == "amount_wan" else _show(self.before)
+
+    @property
+    def after_text(self) -> str:
+        return _money(self.after) if self.field == "amount_wan" else _show(self.after)
+
+
 @dataclass
 class ProjectPlan:
     unit_code: str
@@ -224,11 +279,11 @@ class ProjectPlan:
     amount_wan: Decimal | None
     indicator_count: int
     action: str  # create | update | same
-    fields: list[tuple[str, str, str]] = field(default_factory=list)  # (label, before, after)
-    created: list[str] = field(default_factory=list)  # indicators, "二级指标 / 三级指标"
-    removed: list[str] = field(default_factory=list)
+    fields: list[FieldChange] = field(default_factory=list)
+    created: list[IndicatorRef] = field(default_factory=list)
+    removed: list[IndicatorRef] = field(default_factory=list)
     changed: int = 0  # indicators whose target changes
-    kept: list[str] = field(default_factory=list)  # no longer in the table, kept for their actual
+    kept: list[IndicatorRef] = field(default_factory=list)  # no longer in the table, kept for their actual
 
     @property
     def touched(self) -> bool:
@@ -292,15 +347,10 @@ def _snapshot(session: Session, table: ParsedTable) -> dict[str, Any]:
     return {"units": units, "projects": projects}
 
 
-def _label(key: tuple[str, str, int], fields: dict[str, Any] | None = None) -> str:
-    """``数量指标 / 企业安全检查：≥40次`` (with the target when known)."""
+def _ref(key: tuple[str, str, int], fields: dict[str, Any] | None = None) -> IndicatorRef:
     level2, name, occurrence = key
-    text = f"{level2} / {name}" + (f"（第{occurrence}个）" if occurrence > 1 else "")
-    if fields and fields.get("raw"):
-        text += f"：{fields['raw']}"
-    if fields and fields.get("points"):
-        text += f"（{fields['points']} 分）"
-    return text
+    fields = fields or {}
+    return IndicatorRef(level2, name, occurrence, fields.get("raw") or None, fields.get("points") or None)
 
 
 def _plan(table: ParsedTable, before: dict[str, Any], after: dict[str, Any], result: ImportResult) -> Plan:
@@ -328,22 +378,21 @@ def _plan(table: ParsedTable, before: dict[str, Any], after: dict[str, Any], res
         if old is not None:
             for name, label in (("seq", "序号"), ("amount_wan", "金额（万元）"), ("goals", "年度绩效目标")):
                 if old[name] != new.get(name):
-                    show = _money if name == "amount_wan" else _show
-                    plan.fields.append((label, show(old[name]), show(new.get(name))))
+                    plan.fields.append(FieldChange(name, label, old[name], new.get(name)))
             if plan.fields:
                 plan.action = "update"
             old_ind, new_ind = old["indicators"], new["indicators"]
-            plan.created = [_label(k, v) for k, v in new_ind.items() if k not in old_ind]
-            plan.removed = [_label(k, v) for k, v in old_ind.items() if k not in new_ind]
+            plan.created = [_ref(k, v) for k, v in new_ind.items() if k not in old_ind]
+            plan.removed = [_ref(k, v) for k, v in old_ind.items() if k not in new_ind]
             plan.changed = sum(1 for k in new_ind if k in old_ind and new_ind[k] != old_ind[k])
         else:
-            plan.created = [_label(k, v) for k, v in new["indicators"].items()]
+            plan.created = [_ref(k, v) for k, v in new["indicators"].items()]
         projects.append(plan)
     for change in result.changes:
         if change.get("after") is None:
             for plan in projects:
                 if plan.name == change["project"]:
-                    plan.kept.append(f"{change['level2']} / {change['indicator']}")
+                    plan.kept.append(IndicatorRef(change["level2"], change["indicator"]))
                     break
     plan = Plan(
         outcome=result.batch.outcome,
@@ -384,7 +433,16 @@ def _fingerprint(plan: Plan) -> str:
         "changes": plan.changes,
         "units": [(u.code, u.name, u.action, u.before_name) for u in plan.units],
         "projects": [
-            (p.unit_code, p.name, p.action, p.fields, p.created, p.removed, p.changed, p.kept)
+            (
+                p.unit_code,
+                p.name,
+                p.action,
+                [(f.field, f.before, f.after) for f in p.fields],
+                [str(r) for r in p.created],
+                [str(r) for r in p.removed],
+                p.changed,
+                [str(r) for r in p.kept],
+            )
             for p in plan.projects
         ],
     }
@@ -502,23 +560,27 @@ def confirm_upload(
     session: Session,
     user: User,
     token: str,
-    sha256: str,
+    sha256: str | None,
     fingerprint: str,
     address: str | None = None,
 ) -> ImportBatch:
     """Import ``token``'s file for real if it still does what the confirmed preview showed.
 
-    Raises :class:`ConfirmRefused` (nothing saved; the upload stays for a new preview) or
-    :class:`NotFound`. On success the upload is deleted and an audit row recorded.
+    ``sha256`` is the file's digest as the preview gave it (``None``: not sent; the stored bytes
+    are checked against the digest taken at upload all the same). Raises :class:`ConfirmRefused`
+    (nothing saved; the upload stays for a new preview) or :class:`NotFound`. On success the
+    upload is deleted and an audit row recorded.
     """
     pending = get_pending(session=session, user=user, token=token, for_update=True)
     data = pending.data
-    if sha256 != pending.sha256 or sha256_of(data) != pending.sha256:
-        raise ConfirmRefused("文件校验值与预览时不一致，未导入。请核对下面的预览后重新确认。")
+    if (sha256 is not None and sha256 != pending.sha256) or sha256_of(data) != pending.sha256:
+        raise ConfirmRefused(
+            "文件校验值与预览时不一致，未导入。请核对预览后重新确认。", code="sha256_mismatch", field="sha256"
+        )
     try:
         table = parse_upload(data, filename=pending.filename, format=pending.format)
     except UploadRejected as exc:
-        raise ConfirmRefused(exc.message) from None
+        raise ConfirmRefused(exc.message, code=exc.code, field="file") from None
     savepoint = session.begin_nested()
     try:
         result, plan = run_import(
@@ -530,18 +592,23 @@ def confirm_upload(
         )
         if plan.fingerprint != fingerprint:
             raise ConfirmRefused(
-                "预览之后数据库中的数据已有变化，本次未导入。请核对下面更新后的预览，再确认导入。"
+                "预览之后数据库中的数据已有变化，本次未导入。请核对更新后的预览，再确认导入。",
+                code="fingerprint_mismatch",
             )
     except ImportRefused as refused:
         savepoint.rollback()
         reason = (
             "有指标已填报实际完成值，而表中的目标值不同" if refused.details else refused.args[0].rstrip("。")
         )
-        raise ConfirmRefused(f"导入被拒绝，未保存任何内容：{reason}。") from None
+        raise ConfirmRefused(
+            f"导入被拒绝，未保存任何内容：{reason}。",
+            code="targets_have_actuals" if refused.details else "import_refused",
+            details=refused.details,
+        ) from None
     except DBAPIError:
         savepoint.rollback()
         log.exception("import of upload %s failed in the database", pending.id)
-        raise ConfirmRefused(DB_REFUSED) from None
+        raise ConfirmRefused(DB_REFUSED, code="database_refused", field="file") from None
     except ConfirmRefused:
         savepoint.rollback()
         raise
