@@ -18,6 +18,7 @@ ROUTER_MODULES = (
     "app.web.router",
     "app.scoring.web",
     "app.targets.web",
+    "app.targets.api",
     "app.submissions.api",
     "app.submissions.web",
     "app.review.api",

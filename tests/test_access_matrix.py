@@ -102,6 +102,12 @@ MATRIX: list[tuple[str, str, str, tuple[int, int, int, int, int, int]]] = [
     ("POST", "/imports/{token}/options",           "/imports/no-such-upload/options",     (303, 403, 403, 404, 404, 303)),
     ("POST", "/imports/{token}/confirm",           "/imports/no-such-upload/confirm",     (303, 403, 403, 404, 404, 303)),
     ("POST", "/imports/{token}/cancel",            "/imports/no-such-upload/cancel",      (303, 403, 403, 303, 303, 303)),
+    # target-table API (issue 12): finance and admin with a write token; a post without a file
+    # is 422, an upload id that is not the caller's 404.
+    ("POST", "/api/v1/target-tables",              "/api/v1/target-tables",               (401, 403, 403, 422, 422, 403)),
+    ("GET",  "/api/v1/target-tables/{upload_id}",  "/api/v1/target-tables/no-such-upload", (401, 403, 403, 404, 404, 403)),
+    ("DELETE", "/api/v1/target-tables/{upload_id}", "/api/v1/target-tables/no-such-upload", (401, 403, 403, 404, 404, 403)),
+    ("POST", "/api/v1/target-tables/{upload_id}/confirm", "/api/v1/target-tables/no-such-upload/confirm", (401, 403, 403, 404, 404, 403)),
 ]
 # fmt: on
 
@@ -130,6 +136,7 @@ BODIES: dict[tuple[str, str], dict[str, str]] = {
 JSON_BODIES: dict[tuple[str, str], dict] = {
     ("POST", "/api/v1/projects/{project_id}/review"): {"decision": "approve", "comment": "同意"},
     ("POST", "/api/v1/projects/{project_id}/reopen"): {"comment": "单位申请更正"},
+    ("POST", "/api/v1/target-tables/{upload_id}/confirm"): {"fingerprint": "0" * 64},
     ("PUT", "/api/v1/projects/{project_id}/actuals"): {
         "version": 1,
         "actuals": [{"indicator_id": "{own_indicator}", "actual": "52"}],

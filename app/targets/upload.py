@@ -33,7 +33,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, selectinload
 
 from app.accounts.audit import AUDIT_ACTION_LABELS, AUDIT_FIELD_LABELS, AUDIT_VALUE_LABELS
-from app.core.errors import Conflict, ErrorItem, NotFound, Unprocessable
+from app.core.errors import AppError, Conflict, ErrorItem, NotFound, Unprocessable
 from app.db.models import AuditLog, ImportBatch, PendingUpload, Project, Unit, User
 from app.targets.service import (
     TARGET_FIELDS,
@@ -199,7 +199,7 @@ def get_pending(
         stmt = stmt.with_for_update()  # PostgreSQL: a second confirmation waits, then finds none
     pending = session.scalar(stmt)
     if pending is None or _aware(pending.expires_at) <= (now or now_utc()):
-        raise NotFound(NOT_FOUND, code="upload_not_found")
+        raise NotFound(NOT_FOUND, code="upload_not_found", loc=("upload_id",))
     return pending
 
 
@@ -543,6 +543,59 @@ def preview_upload(*, session: Session, pending: PendingUpload) -> Preview:
                 preview.needs_force = True
             except ImportRefused:
                 preview.plan = None
+    return preview
+
+
+NEEDS_FORCE = (
+    "以下指标已填报实际完成值，而表中的目标值与已导入的不同（或指标已不在表中），不能按现状导入。"
+    "如确需修改，请选择强制更新目标值（API：force_targets=true）后重新上传：目标值将更新，"
+    "已填报的实际值保留，修改记入导入记录。"
+)
+
+
+def preview_refusal(preview: Preview) -> AppError | None:
+    """Why ``preview`` cannot be confirmed, as the error an API answers; ``None`` when it can.
+
+    An unreadable file or a table the import refuses is 422 (``loc`` ``file``); targets changed
+    where actuals exist (without forcing) is 409 (``loc`` ``force_targets``), one item per indicator.
+    """
+    if preview.error is not None:
+        return UploadRejected(preview.error, code="unreadable_file")
+    refused = preview.refusal
+    if refused is None:
+        return None
+    if preview.needs_force:
+        items = [ErrorItem(NEEDS_FORCE, "targets_have_actuals", ("force_targets",))]
+        items += [ErrorItem(d, "targets_have_actuals", ("force_targets",)) for d in refused.details]
+        return Conflict(NEEDS_FORCE, code="targets_have_actuals", loc=("force_targets",), errors=items)
+    message = refused.args[0]
+    items = [ErrorItem(message, "import_refused", ("file",))]
+    items += [ErrorItem(d, "import_refused", ("file",)) for d in refused.details]
+    return Unprocessable(message, code="import_refused", loc=("file",), errors=items)
+
+
+def upload_and_preview(
+    *,
+    session: Session,
+    user: User,
+    data: bytes,
+    filename: str,
+    format: str = "auto",
+    force_targets: bool = False,
+) -> Preview:
+    """Store ``data`` and preview its import; a file that cannot be confirmed is not kept.
+
+    Raises :class:`UploadRejected` (422), or the :func:`preview_refusal` of the preview.
+    """
+    pending = store_upload(
+        session=session, user=user, data=data, filename=filename, format=format, force_targets=force_targets
+    )
+    preview = preview_upload(session=session, pending=pending)
+    refusal = preview_refusal(preview)
+    if refusal is not None:
+        session.delete(pending)
+        session.flush()
+        raise refusal
     return preview
 
 
