@@ -105,11 +105,7 @@ def upload_table(
 def preview_table(upload_id: UploadId, session: SessionDep, user: Importer) -> TargetTablePreview:
     """按数据库的当前内容重新试运行导入；确认返回 409（数据已变化）后，用此处新的 ``fingerprint`` 再确认。"""
     pending = upload.get_pending(session=session, user=user, token=upload_id)
-    preview = upload.preview_upload(session=session, pending=pending)
-    refusal = upload.preview_refusal(preview)
-    if refusal is not None:
-        raise refusal
-    return TargetTablePreview.of(preview)
+    return TargetTablePreview.of(upload.confirmable_preview(session=session, pending=pending))
 
 
 @router.post(

@@ -590,11 +590,19 @@ def upload_and_preview(
     pending = store_upload(
         session=session, user=user, data=data, filename=filename, format=format, force_targets=force_targets
     )
+    try:
+        return confirmable_preview(session=session, pending=pending)
+    except AppError:
+        session.delete(pending)
+        session.flush()
+        raise
+
+
+def confirmable_preview(*, session: Session, pending: PendingUpload) -> Preview:
+    """:func:`preview_upload`, raising its :func:`preview_refusal` when it cannot be confirmed."""
     preview = preview_upload(session=session, pending=pending)
     refusal = preview_refusal(preview)
     if refusal is not None:
-        session.delete(pending)
-        session.flush()
         raise refusal
     return preview
 
