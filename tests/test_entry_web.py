@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
+from html import unescape as html_unescape
 
 import pytest
 
@@ -27,23 +28,29 @@ def _form(client, project, **fields) -> dict[str, str]:
     """The form as the page renders it (every input with its value), then ``fields`` typed in."""
     page = client.get(f"/entry/projects/{project.id}")
     assert page.status_code == 200, page.text
+    data = _form_of_page(client, page.text)
+    data.update({k: str(v) for k, v in fields.items()})
+    return data
+
+
+def _form_of_page(client, html: str) -> dict[str, str]:
+    """The form of a rendered page as its default button posts it (checked radios and boxes)."""
     data: dict[str, str] = {security.CSRF_FIELD: csrf(client)}
-    for tag in re.findall(r"<(?:input|textarea|select)\b[^>]*>", page.text):
+    for tag in re.findall(r"<(?:input|select)\b[^>]*>", html):
         name = re.search(r'name="([^"]+)"', tag)
-        if not name or name[1] in (security.CSRF_FIELD, "action"):
+        if not name or name[1] in (security.CSRF_FIELD, "action") or tag.startswith("<select"):
             continue
-        if 'type="checkbox"' in tag:
-            if "checked" in tag:
-                data[name[1]] = "1"
+        if 'type="checkbox"' in tag or 'type="radio"' in tag:
+            if re.search(r"\schecked\b", tag):
+                data[name[1]] = re.search(r'value="([^"]*)"', tag)[1]
             continue
         value = re.search(r'value="([^"]*)"', tag)
-        data[name[1]] = value[1] if value and not tag.startswith("<select") else ""
-    for m in re.finditer(r'<textarea[^>]*name="([^"]+)"[^>]*>([^<]*)</textarea>', page.text):
-        data[m[1]] = m[2]
-    for m in re.finditer(r'<select[^>]*name="([^"]+)"[^>]*>(.*?)</select>', page.text, re.S):
+        data[name[1]] = html_unescape(value[1]) if value else ""
+    for m in re.finditer(r'<textarea[^>]*name="([^"]+)"[^>]*>([^<]*)</textarea>', html):
+        data[m[1]] = html_unescape(m[2])
+    for m in re.finditer(r'<select[^>]*name="([^"]+)"[^>]*>(.*?)</select>', html, re.S):
         chosen = re.search(r'<option value="([^"]*)"[^>]* selected>', m[2])
         data[m[1]] = chosen[1] if chosen else ""
-    data.update({k: str(v) for k, v in fields.items()})
     return data
 
 
@@ -147,14 +154,16 @@ def test_bad_number_is_shown_next_to_its_field_and_valid_fields_are_saved(db, cl
     assert re.search(rf'id="ind-{people.id}".*?<strong class="score">12.50</strong>', page, re.S)
 
 
-def test_stale_form_is_refused_with_the_differences_and_the_input_kept(db, clerk, world, app):
+def test_stale_form_shows_only_what_both_tabs_changed_and_saves_the_merge(db, clerk, world, app):
     project = world.project()
-    people = indicators(project)[0]
+    people, share = indicators(project)[:2]
     stale = _form(clerk, project, **{f"a-{people.id}": "2", "goal_actual": "我写的"})
     other = logged_in(app, world.dept)
     saved = other.post(
         f"/entry/projects/{project.id}",
-        data=_form(other, project, **{f"a-{people.id}": "3"}),
+        data=_form(
+            other, project, **{f"a-{people.id}": "3", "executed_wan": "0.09", f"r-{share.id}": "他写的"}
+        ),
         follow_redirects=False,
     )
     assert saved.status_code == 303
@@ -163,14 +172,97 @@ def test_stale_form_is_refused_with_the_differences_and_the_input_kept(db, clerk
     assert r.status_code == 409
     page = r.text
     assert "已被修改" in page and "第 1 版" in page and "第 2 版" in page
-    assert 'value="2"' in page and "我写的" in page  # input kept
     panel = re.search(r'<div class="alert err conflict-panel".*?</div>', page, re.S)[0]
-    assert f'href="#a-{people.id}"' in panel and ">3<" in panel and ">2<" in panel
-    assert 'href="#goal_actual"' in panel
+    assert re.findall(r'href="#([^"]+)"', panel) == [f"a-{people.id}"]  # the one field both changed
+    assert ">3<" in panel and ">2<" in panel and "（空）" not in panel
     assert "当前已保存：3" in page  # beside the field
-    assert 'name="version" value="2"' in page  # saving again now overwrites, knowingly
+    assert 'value="2"' in page and "我写的" in page  # this tab's changes, kept on the page
+    assert 'value="0.09"' in page and ">他写的</textarea>" in page  # the other tab's, shown as saved
+    assert 'name="version" value="2"' in page
     db.refresh(project)
-    assert people.actual.raw == "3" and project.goal_actual is None
+    assert people.actual.raw == "3" and project.goal_actual is None  # nothing written yet
+
+    # The default button saves the merge: yours where both changed, everything else kept.
+    merged = _form_of_page(clerk, page)
+    r = clerk.post(f"/entry/projects/{project.id}", data=merged, follow_redirects=False)
+    assert r.status_code == 303, r.text[:3000]
+    db.expire_all()
+    assert people.actual.raw == "2" and project.goal_actual == "我写的"
+    assert project.executed_wan == Decimal("0.09") and share.actual.reason == "他写的"
+    assert project.version == 3
+
+
+def test_a_clash_resolved_as_stored_keeps_the_other_tabs_value(db, clerk, world, app):
+    project = world.project()
+    people = indicators(project)[0]
+    stale = _form(clerk, project, **{f"a-{people.id}": "2", "goal_actual": "我写的"})
+    other = logged_in(app, world.dept)
+    other.post(f"/entry/projects/{project.id}", data=_form(other, project, **{f"a-{people.id}": "3"}))
+    page = clerk.post(f"/entry/projects/{project.id}", data=stale).text
+    data = _form_of_page(clerk, page)
+    data[f"keep-a-{people.id}"] = "stored"
+    r = clerk.post(f"/entry/projects/{project.id}", data=data, follow_redirects=False)
+    assert r.status_code == 303
+    db.expire_all()
+    assert people.actual.raw == "3" and project.goal_actual == "我写的"
+
+
+def test_two_tab_conflict_keeps_the_other_tabs_saved_fields(db, clerk, world, app):
+    """Regression: after a two-tab conflict the page showed the other tab's saved fields as （空）,
+    and saving again as advised wiped them. Disjoint changes now merge and save at once."""
+    project = world.project()
+    people, share = indicators(project)[:2]
+    mine = _form(clerk, project, **{f"a-{people.id}": "3"})
+    other = logged_in(app, world.dept)
+    r = other.post(
+        f"/entry/projects/{project.id}",
+        data=_form(
+            other, project, **{"executed_wan": "0.09", f"a-{share.id}": "100", f"r-{share.id}": "他写的"}
+        ),
+        follow_redirects=False,
+    )
+    assert r.status_code == 303
+    r = clerk.post(f"/entry/projects/{project.id}", data=mine, follow_redirects=False)
+    assert r.status_code == 303, r.text[:3000]
+    assert r.headers["location"].endswith("?saved=1&kept=3")
+    page = clerk.get(r.headers["location"]).text
+    assert "（空）" not in page and "3 处修改均已保留" in page
+    db.expire_all()
+    assert people.actual.value == 3 and project.version == 3
+    assert project.executed_wan == Decimal("0.09") and share.actual.value == 100
+    assert share.actual.reason == "他写的"
+
+
+def test_a_form_without_the_loaded_values_lists_every_difference(db, clerk, world, app):
+    """A page older than the merge (no ``loaded`` field) cannot tell who changed what: every
+    difference is shown to choose, nothing is written."""
+    project = world.project()
+    people = indicators(project)[0]
+    stale = _form(clerk, project, **{"goal_actual": "我写的"})
+    del stale["loaded"]
+    other = logged_in(app, world.dept)
+    other.post(f"/entry/projects/{project.id}", data=_form(other, project, **{f"a-{people.id}": "3"}))
+    r = clerk.post(f"/entry/projects/{project.id}", data=stale)
+    assert r.status_code == 409
+    panel = re.search(r'<div class="alert err conflict-panel".*?</div>', r.text, re.S)[0]
+    assert set(re.findall(r'href="#([^"]+)"', panel)) == {"goal_actual", f"a-{people.id}"}
+    db.refresh(project)
+    assert project.goal_actual is None
+
+
+def test_the_api_keeps_its_plain_409(db, world, app):
+    from tests.entry_support import api_client
+
+    project = world.project()
+    people = indicators(project)[0]
+    client = api_client(app, db, world.dept)
+    body = {"version": 1, "actuals": [{"indicator_id": people.id, "actual": 3}]}
+    assert client.put(f"/api/v1/projects/{project.id}/actuals", json=body).status_code == 200
+    body = {"version": 1, "goal_actual": "我写的"}
+    r = client.put(f"/api/v1/projects/{project.id}/actuals", json=body)
+    assert r.status_code == 409 and r.json()["detail"][0]["code"] == "stale_version"
+    db.refresh(project)
+    assert project.goal_actual is None
 
 
 def test_submit_lists_what_is_missing_with_links_then_submits(db, clerk, world):

@@ -15,6 +15,7 @@ from app.scoring.actuals import GRADE_LABELS
 from app.scoring.engine import BudgetScore, IndicatorScore
 from app.submissions import entries as E
 from app.submissions import queries
+from app.submissions.merge import KEEP_PREFIX, LOADED_FIELD, loaded_token
 from app.submissions.service import FieldChange, Missing, ScoreView, score_of
 from app.submissions.status import EDITABLE, STATUS_LABELS
 from app.targets.queries import group_indicators
@@ -158,6 +159,8 @@ def form_context(
         "editable": editable,
         "can_write": can_write_project(user),
         "version": form_version if form_version is not None else project.version,
+        "loaded": loaded_token(project),
+        "merge_fields": (LOADED_FIELD, KEEP_PREFIX),
         "history": queries.history(session=session, project_id=project.id),
         "status_labels": STATUS_LABELS,
         "grade_choices": GRADE_CHOICES,

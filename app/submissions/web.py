@@ -31,7 +31,7 @@ from app.core.params import ProjectId
 from app.db.deps import SessionDep
 from app.db.models.accounts import User
 from app.submissions import entries as E
-from app.submissions import queries, service, workbook
+from app.submissions import merge, queries, service, workbook
 from app.submissions.service import StaleVersion
 from app.submissions.status import STATUS_LABELS, ensure_editable
 from app.submissions.views import form_context
@@ -119,6 +119,7 @@ def project_form(
     user: CurrentUser,
     saved: int = 0,
     submitted: int = 0,
+    kept: Annotated[int, Query(ge=0, le=100_000)] = 0,
 ) -> Response:
     project = get_readable_project(
         session=session, user=user, project_id=project_id, options=queries.ENTRY_OPTIONS
@@ -128,6 +129,8 @@ def project_form(
         notice = "已提交，等待财政局审核。"
     elif saved:
         notice = f"已保存（第 {project.version} 版），得分已按保存的内容重新计算。"
+        if kept:
+            notice += f"您打开此页后他人保存的 {kept} 处修改均已保留，您的修改已与之合并。"
     return _render(request, session, project, user, notice=notice)
 
 
@@ -205,36 +208,19 @@ def _save(
         return _render(
             request, session, project, user, notice=exc.message, notice_kind="err", status_code=409
         )
-    try:
-        plan = service.save_entry(
-            session=session, project=project, entry=entry, actor=user, atomic=False, address=address
-        )
-    except StaleVersion as exc:
+    base = merge.loaded_entry(form, list(project.indicators))
+    entry = merge.apply_choices(project=project, form=form, entry=entry, base=base)
+    project, plan, merged = _save_merging(request, session, user, project, entry, base)
+    if plan is None:  # both sides changed the same fields: nothing written, the clerk chooses
+        assert merged is not None
         return _render(
             request,
             session,
             project,
             user,
-            entry=entry,
-            conflicts=exc.changes,
-            notice=exc.message,
-            notice_kind="err",
-            status_code=409,
-        )
-    except Conflict as exc:  # a concurrent save won the race at the UPDATE: nothing was written
-        session.rollback()
-        project = get_writable_project(
-            session=session, user=user, project_id=project_id, options=queries.ENTRY_OPTIONS
-        )
-        changes = service.differences(project=project, entry=entry)
-        return _render(
-            request,
-            session,
-            project,
-            user,
-            entry=entry,
-            conflicts=changes,
-            notice=exc.message,
+            entry=merged.entry,
+            conflicts=merged.clashes,
+            notice=_clash_notice(session, project, entry, merged),
             notice_kind="err",
             status_code=409,
         )
@@ -278,7 +264,51 @@ def _save(
             )
         service.submit_project(session=session, project=project, actor=user, address=address)
         return RedirectResponse(f"/entry/projects/{project.id}?submitted=1", status_code=303)
-    return RedirectResponse(f"/entry/projects/{project.id}?saved=1", status_code=303)
+    kept = f"&kept={len(merged.kept)}" if merged and merged.kept else ""
+    return RedirectResponse(f"/entry/projects/{project.id}?saved=1{kept}", status_code=303)
+
+
+def _save_merging(request: Request, session, user: User, project, entry: E.ProjectEntry, base):
+    """``save_entry``; when the version is stale, the three-way merge with what the page was
+    loaded with (app/submissions/merge.py) is saved instead — unless both sides changed a field
+    differently: then nothing is written and the merge is returned (plan None) with its clashes."""
+    address = client_address(request)
+    merged: merge.Merge | None = None
+    for attempt in range(3):
+        try:
+            plan = service.save_entry(
+                session=session, project=project, entry=entry, actor=user, atomic=False, address=address
+            )
+            return project, plan, merged
+        except StaleVersion:
+            pass
+        except Conflict:  # a concurrent save won the race at the UPDATE: nothing was written
+            if attempt == 2:
+                raise
+            session.rollback()
+            project = get_writable_project(
+                session=session, user=user, project_id=project.id, options=queries.ENTRY_OPTIONS
+            )
+        merged = merge.merge(project=project, base=base, mine=entry)
+        if merged.clashes:
+            return project, None, merged
+        entry, base = merged.entry, merge.stored_entry(project)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _clash_notice(session, project, entry: E.ProjectEntry, merged: merge.Merge) -> str:
+    saved = service.last_saved(session=session, project=project)
+    parts = [
+        f"保存未成功：您打开此页后，此项目已被修改（您打开时为第 {entry.version} 版，现为第 {project.version} 版"
+        + (f"，{saved}" if saved else "")
+        + "）。"
+    ]
+    if merged.kept:
+        parts.append(f"他人修改的 {len(merged.kept)} 处已保留；")
+    if merged.applied:
+        parts.append(f"您修改的 {len(merged.applied)} 处已填入下方；")
+    parts.append(f"双方都修改了 {len(merged.clashes)} 处，请在下方逐项选择保留哪一个，再点击“保存合并结果”。")
+    return "".join(parts)
 
 
 def _render(
