@@ -21,11 +21,31 @@
     cell.appendChild(el("div", "explain", s.explanation));
   }
 
-  function setRequired(cell, required) {
+  // 必填 beside a reason box: shown while a reason is required and the box is still empty, so
+  // it goes as soon as the clerk writes the reason and comes back when the box is cleared.
+  function syncRequired(cell, box, before) {
     if (!cell) return;
     var tag = cell.querySelector(".req");
-    if (required && !tag) cell.insertBefore(el("span", "req", "必填"), cell.firstChild);
+    var required = cell.dataset.reasonRequired === "1" && !(box && box.value.trim());
+    if (required && !tag) {
+      tag = el("span", "req", "必填");
+      if (before) cell.insertBefore(tag, null); else cell.insertBefore(tag, cell.firstChild);
+    }
     if (!required && tag) tag.remove();
+  }
+
+  function syncReason(cell) {
+    syncRequired(cell, cell && cell.querySelector("textarea"), false);
+  }
+
+  function syncBudgetReason() {
+    syncRequired(document.getElementById("budget-reason-label"), document.getElementById("budget_reason"), true);
+  }
+
+  function setRequired(cell, required) {
+    if (!cell) return;
+    cell.dataset.reasonRequired = required ? "1" : "0";
+    syncReason(cell);
   }
 
   function apply(j) {
@@ -36,6 +56,8 @@
       setScore(row.querySelector("td.score-cell"), s);
       setRequired(row.querySelector("td.reason"), s.reason_required);
     });
+    var label = document.getElementById("budget-reason-label");
+    if (label) { label.dataset.reasonRequired = j.budget.reason_required ? "1" : "0"; syncBudgetReason(); }
     var rate = document.getElementById("budget-rate"), bscore = document.getElementById("budget-score");
     if (rate) rate.textContent = j.budget.rate || "—";
     if (bscore) { bscore.textContent = ""; bscore.appendChild(j.budget.score ? el("strong", "", j.budget.score) : el("span", "", "—")); }
@@ -69,6 +91,11 @@
   }
 
   function schedule() { clearTimeout(timer); timer = setTimeout(run, 400); }
+  form.addEventListener("input", function (ev) {
+    var t = ev.target;
+    if (t && t.id === "budget_reason") syncBudgetReason();
+    else if (t && t.closest && t.closest("td.reason")) syncReason(t.closest("td.reason"));
+  });
   form.addEventListener("input", schedule);
   form.addEventListener("change", schedule);
 })();

@@ -98,8 +98,14 @@ def deadline(
     return f"{head}，逾期得分 = {w} × {pct(fraction)} = {s}"
 
 
+# The hint of an indicator whose deviation must be explained; the entry form shows REASON_GIVEN
+# in its place once the clerk has written the reason.
+REASON_NEEDED = "需说明偏差原因"
+REASON_GIVEN = "已说明偏差原因"
+
+
 def overachieved(a: Decimal, t: Decimal, ratio: Decimal) -> str:
-    return f"；实际为目标的 {pct((a / t).quantize(Decimal('0.0001')))}（≥ {pct(ratio)}），属超额完成，需说明偏差原因"
+    return f"；实际为目标的 {pct((a / t).quantize(Decimal('0.0001')))}（≥ {pct(ratio)}），属超额完成，{REASON_NEEDED}"
 
 
 def share_over_100(unit: str) -> str:

@@ -13,6 +13,7 @@ from app.db.models import Indicator, Project
 from app.db.models.accounts import User
 from app.scoring.actuals import GRADE_LABELS
 from app.scoring.engine import BudgetScore, IndicatorScore
+from app.scoring.explain import REASON_GIVEN, REASON_NEEDED
 from app.submissions import entries as E
 from app.submissions import queries
 from app.submissions.merge import KEEP_PREFIX, LOADED_FIELD, loaded_token
@@ -40,6 +41,13 @@ DIRECTION_HINTS = {
 }
 
 
+def explained(text: str | None, reason: str | None) -> str:
+    """An explanation or warning with 需说明偏差原因 turned into 已说明偏差原因 once a reason is written."""
+    if text and (reason or "").strip():
+        return text.replace(REASON_NEEDED, REASON_GIVEN)
+    return text or ""
+
+
 @dataclass(slots=True)
 class RowView:
     """One indicator row of the form."""
@@ -59,6 +67,15 @@ class RowView:
     @property
     def reason_required(self) -> bool:
         return bool(self.score and self.score.reason_required and not self.entry.not_applicable)
+
+    @property
+    def reason_missing(self) -> bool:
+        """Required and not written yet: what the 必填 tag beside the reason box says."""
+        return self.reason_required and not self.entry.reason.strip()
+
+    @property
+    def explanation(self) -> str:
+        return explained(self.score.explanation, self.entry.reason) if self.score else ""
 
     @property
     def unit(self) -> str:
@@ -139,6 +156,14 @@ def form_context(
         goal_actual=pick("goal_actual", project.goal_actual or ""),
         score=view.score.budget if view.score else None,
     )
+    reasons_by_name: dict[str, str] = {}
+    for rv in row_views.values():
+        if rv.entry.reason.strip():
+            reasons_by_name[rv.ind.name] = rv.entry.reason
+    warnings = [
+        (w.indicator, explained(w.message, reasons_by_name.get(w.indicator or "")))
+        for w in (view.score.warnings if view.score else [])
+    ]
     comments = queries.return_comments(session=session, project_ids=[project.id])
     row = queries.project_row(session=session, project=project, comment=comments.get(project.id), view=view)
     return {
@@ -147,6 +172,7 @@ def form_context(
         "view": view,
         "groups": group_indicators(list(project.indicators)),
         "rows": row_views,
+        "warnings": warnings,
         "budget": budget,
         "errors": errors,
         "project_errors": {k: v for k, v in errors.items() if k in E.PROJECT_FIELDS},

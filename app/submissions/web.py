@@ -34,7 +34,7 @@ from app.submissions import entries as E
 from app.submissions import merge, queries, service, workbook
 from app.submissions.service import StaleVersion
 from app.submissions.status import STATUS_LABELS, ensure_editable
-from app.submissions.views import form_context
+from app.submissions.views import explained, form_context
 from app.web.templating import templates
 
 router = APIRouter(include_in_schema=False)
@@ -157,11 +157,15 @@ def preview_form(
     project = get_writable_project(
         session=session, user=user, project_id=project_id, options=queries.ENTRY_OPTIONS
     )
-    view, plan = service.preview_entry(
-        session=session, project=project, entry=E.entry_from_form(form, list(project.indicators))
-    )
+    entry = E.entry_from_form(form, list(project.indicators))
+    view, plan = service.preview_entry(session=session, project=project, entry=entry)
     score = view.score
     rows = sorted(project.indicators, key=lambda r: r.position)
+
+    def typed_reason(ind_id: int) -> str:
+        typed = entry.actuals.get(ind_id)
+        return typed.reason if typed else ""
+
     indicators = {}
     if score is not None:
         for ind, r in zip(rows, score.indicators, strict=True):
@@ -169,7 +173,9 @@ def preview_form(
                 "score": _s(r.final_score),
                 "points": _s(r.points),
                 "lost": r.final_score is not None and r.final_score < r.points,
-                "explanation": "待填写" if r.error and "missing_actual" in r.flags else r.explanation,
+                "explanation": "待填写"
+                if r.error and "missing_actual" in r.flags
+                else explained(r.explanation, typed_reason(ind.id)),
                 "reason_required": r.reason_required,
             }
     budget = score.budget if score else None
