@@ -72,7 +72,7 @@ def to_xlsx(sheets: Sequence[tuple[str, Sequence[str], Sequence[Sequence]]]) -> 
                           "text_wrap": True, "border": 1})  # fmt: skip
     formats = {
         "rate": wb.add_format({"num_format": "0.00%"}),
-        "money": wb.add_format({"num_format": "#,##0.00"}),
+        "money": wb.add_format({"num_format": "#,##0.00##"}),  # up to 4 places, as entered
         "score": wb.add_format({"num_format": "0.00"}),
     }
     for title, headers, rows in sheets:

@@ -33,7 +33,7 @@ TITLE = Font(name="宋体", bold=True, size=16)
 HEAD_FILL = PatternFill("solid", fgColor="EEF2F6")
 ADJ_FONT = Font(name="宋体", size=10, color="9B1C1C", bold=True)
 SCORE_FORMAT = "0.00"
-MONEY_FORMAT = "#,##0.00"
+MONEY_FORMAT = "#,##0.00##"  # amounts keep up to 4 places (万元 to the 元)
 RATE_FORMAT = "0.00%"
 
 # (key, header, width)
