@@ -378,7 +378,9 @@ def test_list_filters_and_ordering(dept, world):
     assert {p["unit"]["code"] for p in items["items"]} == {"309001"}
     draft = dept.get("/api/v1/projects", params={"status": "draft"}).json()["items"]
     not_started = dept.get("/api/v1/projects", params={"status": "not_started"}).json()["items"]
-    assert len(draft) == 8 and len(not_started) == 7
+    # one vocabulary: a filter matches the status shown — draft (填报中) excludes 未填报
+    assert [p["id"] for p in draft] == [project.id] and len(not_started) == 7
+    assert {p["status"] for p in not_started} == {"not_started"} and draft[0]["status"] == "draft"
     assert project.id not in {p["id"] for p in not_started}
     assert dept.get("/api/v1/projects", params={"unit": "310"}).json()["total"] == 0
     assert dept.get("/api/v1/projects", params={"status": "bogus"}).status_code == 422

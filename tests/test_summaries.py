@@ -155,7 +155,13 @@ def test_group_unit_aggregates(client, county):
     units = {u["unit_code"]: u for u in body["units"]}
     assert set(units) == {"309001", "310001", "311001", "312001"}
     u = units["311001"]
-    assert u["projects"] == 8 and u["statuses"] == {"draft": 0, "submitted": 2, "returned": 3, "approved": 3}
+    assert u["projects"] == 8 and u["statuses"] == {
+        "not_started": 0,
+        "draft": 0,
+        "submitted": 2,
+        "returned": 3,
+        "approved": 3,
+    }
     counted = [
         r
         for r in body["items"]

@@ -61,7 +61,7 @@ _UNIT_EXAMPLE = {
     "unit": "门源县应急管理局本级",
     "projects": 8,
     "amount_wan": "135.9900",
-    "statuses": {"draft": 1, "submitted": 2, "returned": 1, "approved": 4},
+    "statuses": {"not_started": 0, "draft": 1, "submitted": 2, "returned": 1, "approved": 4},
     "scored": 6,
     "average_total": "88.41",
     "grades": {"优": 3, "良": 2, "中": 1, "差": 0},
@@ -133,7 +133,10 @@ def summaries(
         ),
     ] = None,
     status: Annotated[
-        Literal["draft", "submitted", "returned", "approved"] | None, Query(description="项目状态")
+        Literal["not_started", "draft", "submitted", "returned", "approved"] | None,
+        Query(
+            description="项目状态：not_started 未填报 | draft 填报中 | submitted 已提交 | returned 已退回 | approved 已审核"
+        ),
     ] = None,
     grade: Annotated[Literal["优", "良", "中", "差"] | None, Query(description="等级")] = None,
     format: Annotated[Literal["json", "csv", "xlsx"], Query(description="输出格式")] = "json",

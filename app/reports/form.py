@@ -15,6 +15,7 @@ from decimal import Decimal
 from app.db.models import Indicator, Project
 from app.scoring.actuals import GRADE_LABELS
 from app.scoring.engine import IndicatorScore, ProjectScore
+from app.submissions.status import display_status
 from app.targets.types import decimal_str
 
 GRADE_SHORT = {"achieved": "达成", "partial": "部分达成", "not_achieved": "未达成"}
@@ -200,7 +201,7 @@ def build_form(
         department=(parent.name if parent else unit.name),
         unit_name=unit.name,
         unit_code=unit.code,
-        status=project.status,
+        status=display_status(project),
         funds=funds,
         goals=list(project.goals or []),
         goal_actual=project.goal_actual or "",

@@ -34,9 +34,15 @@ from app.db.models.scoring import ScoreSnapshot
 from app.db.stamps import PROJECT_INDEX, changed_here, read_stamp
 from app.scoring.engine import ProjectScore, ScoringError
 from app.scoring.policy import LEVEL1_KEYS, LEVEL1_NAMES
-from app.submissions.status import STATUS_LABELS
+from app.submissions.status import (
+    DISPLAY_STATUSES,
+    STATUS_LABELS,
+    display_status,
+    display_status_column,
+    status_clause,
+)
 
-STATUSES = ("draft", "submitted", "returned", "approved")
+STATUSES = DISPLAY_STATUSES  # 未填报 is a status of its own (app/submissions/status.py)
 GRADES = ("优", "良", "中", "差")
 # Averages and grade counts cover the projects a unit stands behind: submitted or approved (a
 # draft or a returned project is still being worked on).
@@ -177,7 +183,7 @@ def _filtered(stmt, filters: SummaryFilter, user: User | None):
     if filters.unit:
         stmt = stmt.where(P.unit_id.in_(unit_ids_under(filters.unit)))
     if filters.status:
-        stmt = stmt.where(P.status == filters.status if filters.status in STATUSES else false())
+        stmt = stmt.where(status_clause(filters.status) if filters.status in STATUSES else false())
     return stmt
 
 
@@ -201,7 +207,7 @@ _UNFILTERED = (
         SNAP.c.satisfaction_score,
         SNAP.c.total,
         SNAP.c.grade,
-        P.status,
+        display_status_column().label("status"),
         SNAP.c.policy_name,
         SNAP.c.policy_version,
         SNAP.c.computed_at,
@@ -258,7 +264,7 @@ def _live_rows(session: Session, ids: list[int]) -> dict[int, SummaryRow]:
         out[p.id] = SummaryRow(
             p.id, p.year, p.unit.code, p.unit.name, p.seq, p.name, p.amount_wan, p.full_year_budget_wan,
             p.executed_wan, budget.rate if budget else None, budget.score if budget else None, level1,
-            score.total if score else None, score.grade if score else None, p.status,
+            score.total if score else None, score.grade if score else None, display_status(p),
             score.policy.name if score else None, score.policy.version if score else None, None, False,
             score.to_json() if score else None,
         )  # fmt: skip

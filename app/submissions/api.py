@@ -80,7 +80,9 @@ def list_projects(
     unit: Annotated[str | None, Query(max_length=32, description="单位编码（含下级单位）")] = None,
     status: Annotated[
         str | None,
-        Query(description="not_started | draft | submitted | returned | approved（draft 含未填报）"),
+        Query(
+            description="not_started 未填报（尚未填写任何内容）| draft 填报中 | submitted 已提交 | returned 已退回 | approved 已审核"
+        ),
     ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,

@@ -9,24 +9,24 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, exists, func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.accounts.scoping import readable_projects
 from app.core.errors import Unprocessable
-from app.db.models import Indicator, IndicatorActual, Project, ProjectStatusEvent, Unit
+from app.db.models import Indicator, Project, ProjectStatusEvent, Unit
 from app.db.models.accounts import User
 from app.scoring.policy import Policy
 from app.scoring.service import policy_for_year
 from app.submissions.entries import is_filled
 from app.submissions.service import ScoreView, score_of
-from app.submissions.status import STATUS_LABELS, display_status
+from app.submissions.status import DISPLAY_STATUSES, STATUS_LABELS, display_status, status_clause
 
 ENTRY_OPTIONS: tuple[Any, ...] = (
     selectinload(Project.unit),
     selectinload(Project.indicators).selectinload(Indicator.actual),
 )
-STATUS_FILTERS = ("not_started", "draft", "submitted", "returned", "approved")
+STATUS_FILTERS = DISPLAY_STATUSES
 
 
 @dataclass(slots=True)
@@ -43,32 +43,6 @@ class ProjectRow:
     @property
     def status_label(self) -> str:
         return STATUS_LABELS[self.status]
-
-
-def has_entries(project: Project) -> bool:
-    """Anything entered yet (an actual, a budget figure, the goal box) — 未填报 otherwise."""
-    if any(
-        getattr(project, c) is not None
-        for c in ("full_year_budget_wan", "executed_wan", "goal_actual", "budget_reason")
-    ):
-        return True
-    return any(ind.actual is not None for ind in project.indicators)
-
-
-def _not_started():
-    no_actual = ~exists(
-        select(IndicatorActual.indicator_id)
-        .join(Indicator, Indicator.id == IndicatorActual.indicator_id)
-        .where(Indicator.project_id == Project.id)
-    )
-    return (
-        (Project.status == "draft")
-        & Project.full_year_budget_wan.is_(None)
-        & Project.executed_wan.is_(None)
-        & Project.goal_actual.is_(None)
-        & Project.budget_reason.is_(None)
-        & no_actual
-    )
 
 
 def entry_statement(
@@ -89,7 +63,7 @@ def entry_statement(
                 code="invalid_status",
                 loc=("status",),
             )
-        stmt = stmt.where(_not_started() if status == "not_started" else Project.status == status)
+        stmt = stmt.where(status_clause(status))
     return readable_projects(stmt, user).order_by(Project.year.desc(), Unit.code, Project.seq, Project.id)
 
 
@@ -135,7 +109,7 @@ def project_row(
     indicators = project.indicators
     return ProjectRow(
         project=project,
-        status=display_status(project, has_actuals=has_entries(project)),
+        status=display_status(project),
         filled=sum(1 for ind in indicators if is_filled(ind)),
         total=len(indicators),
         view=view or score_of(session=session, project=project, policy=policy),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -116,7 +116,10 @@ class ProjectSummary(BaseModel):
     seq: int
     name: str
     amount_wan: Decimal | None = Field(description="年初预算数（万元）")
-    status: str = Field(description="not_started | draft | submitted | returned | approved")
+    status: Literal["not_started", "draft", "submitted", "returned", "approved"] = Field(
+        description="not_started 未填报（填报中且尚未填写任何实际值、预算数字或目标完成情况）| draft 填报中 | "
+        "submitted 已提交 | returned 已退回 | approved 已审核"
+    )
     status_label: str
     version: int
     indicators_filled: int

@@ -1,7 +1,10 @@
 """The project status machine: 填报中 → 已提交 → 已审核 | 已退回 → 已提交 …
 
-Stored statuses: ``draft``, ``submitted``, ``returned``, ``approved``. 未填报 is shown for a draft
-with no actual entered yet. Only ``draft`` and ``returned`` projects can be edited. Who may take a
+Stored statuses: ``draft``, ``submitted``, ``returned``, ``approved``. 未填报 (``not_started``) is
+a draft with nothing entered yet — no actual, no budget figure, no goal text, no budget reason —
+and is a status of its own wherever one is shown, filtered or exported (``display_status`` for a
+loaded project, ``display_status_column`` / ``status_clause`` in SQL); ``draft`` (填报中) is then a
+draft with something entered. Only ``draft`` and ``returned`` projects can be edited. Who may take a
 step (department submits, finance approves or returns, admin reopens) is checked by the routers;
 this module checks that the step exists and records it (history row + audit row) in the caller's
 transaction.
@@ -9,11 +12,12 @@ transaction.
 
 from __future__ import annotations
 
+from sqlalchemy import ColumnElement, case, exists, select
 from sqlalchemy.orm import Session
 
 from app.accounts.audit import Actor, record_audit
 from app.core.errors import Conflict
-from app.db.models import Project, ProjectStatusEvent
+from app.db.models import Indicator, IndicatorActual, Project, ProjectStatusEvent
 from app.db.models.accounts import User
 
 STATUS_LABELS = {
@@ -33,11 +37,53 @@ STEPS = {
 }
 
 
-def display_status(project: Project, *, has_actuals: bool) -> str:
-    """The status a clerk sees (``not_started`` for a draft nobody has touched)."""
-    if project.status == "draft" and not has_actuals:
-        return "not_started"
-    return project.status
+DISPLAY_STATUSES = tuple(STATUS_LABELS)  # the one vocabulary, in the order lists show it
+# Project columns a clerk fills besides the indicators' actuals.
+ENTRY_COLUMNS = ("full_year_budget_wan", "executed_wan", "goal_actual", "budget_reason")
+
+
+def has_entries(project: Project) -> bool:
+    """Anything entered yet (an actual, a budget figure, the goal box, the budget reason)."""
+    if any(getattr(project, c) is not None for c in ENTRY_COLUMNS):
+        return True
+    return any(ind.actual is not None for ind in project.indicators)
+
+
+def display_status(project: Project, *, has_actuals: bool | None = None) -> str:
+    """The status shown for ``project``: ``not_started`` for a draft nothing was entered in yet.
+    ``has_actuals``: whether anything was entered, when the caller knows (else read from the
+    project, which then needs its indicators and actuals loaded)."""
+    if project.status != "draft":
+        return project.status
+    entered = has_entries(project) if has_actuals is None else has_actuals
+    return "draft" if entered else "not_started"
+
+
+def not_started_clause() -> ColumnElement[bool]:
+    """SQL: the project (``Project``'s table in the FROM) is 未填报."""
+    no_actual = ~exists(
+        select(IndicatorActual.indicator_id)
+        .join(Indicator, Indicator.id == IndicatorActual.indicator_id)
+        .where(Indicator.project_id == Project.id)
+    )
+    cond = Project.status == "draft"
+    for column in ENTRY_COLUMNS:
+        cond = cond & getattr(Project, column).is_(None)
+    return cond & no_actual
+
+
+def display_status_column() -> ColumnElement[str]:
+    """SQL: the shown status of the project (``display_status`` as a column)."""
+    return case((not_started_clause(), "not_started"), else_=Project.status)
+
+
+def status_clause(status: str) -> ColumnElement[bool]:
+    """SQL: the project's shown status is ``status`` (``draft`` excludes 未填报)."""
+    if status == "not_started":
+        return not_started_clause()
+    if status == "draft":
+        return (Project.status == "draft") & ~not_started_clause()
+    return Project.status == status
 
 
 def ensure_editable(project: Project) -> None:
