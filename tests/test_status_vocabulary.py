@@ -84,3 +84,20 @@ def test_overview_and_printed_form_show_not_started(app, db, world):
     printed = finance.get(f"/projects/{untouched.id}/report").text
     assert f">{STATUS_LABELS['not_started']}</span>" in printed
     assert ">填报中</span>" in finance.get(f"/projects/{started.id}/report").text
+
+
+def test_the_entry_workbook_status_cell_says_not_started(app, world):
+    w, started, client = world
+    clerk = logged_in(app, w.dept)
+    untouched = next(
+        p for p in w.projects.values() if p.id != started.id and p.unit.code == started.unit.code
+    )
+    for project, label in ((untouched, "未填报"), (started, "填报中")):
+        r = clerk.get(f"/entry/projects/{project.id}/workbook.xlsx")
+        assert r.status_code == 200
+        book = openpyxl.load_workbook(BytesIO(r.content))
+        sheet = next(ws for ws in book.worksheets if ws["G3"].value == "状态")
+        assert sheet["H3"].value == label
+        assert f"{project.name}（{project.unit.name}，{label}）" in "\n".join(
+            str(c.value) for c in book.worksheets[0]["A"] if c.value
+        )

@@ -39,7 +39,7 @@ from app.scoring.actuals import GRADE_LABELS
 from app.scoring.input_kinds import cell_shown, cell_text
 from app.submissions import entries as E
 from app.submissions import queries, service
-from app.submissions.status import EDITABLE, STATUS_LABELS
+from app.submissions.status import EDITABLE, STATUS_LABELS, display_status
 from app.targets.types import decimal_str
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
@@ -127,7 +127,7 @@ def _guide(ws, projects: list[Project]) -> None:
         "",
         "本工作簿包含的项目：",
     ]
-    lines += [f"  {p.seq}. {p.name}（{p.unit.name}，{STATUS_LABELS[p.status]}）" for p in projects]
+    lines += [f"  {p.seq}. {p.name}（{p.unit.name}，{STATUS_LABELS[display_status(p)]}）" for p in projects]
     for i, text in enumerate(lines, start=1):
         ws.cell(row=i, column=1, value=text)
     ws["A1"].font = Font(bold=True, size=14)
@@ -170,7 +170,7 @@ def _project_sheet(ws, project: Project) -> None:
     label("E3", "年初预算数（万元）")
     value("F3", _num(project.amount_wan))
     label("G3", "状态")
-    value("H3", STATUS_LABELS[project.status])
+    value("H3", STATUS_LABELS[display_status(project)])
     label("A4", LABELS["full_year_wan"])
     value("B4", _num(project.full_year_budget_wan), entry=True)
     label("C4", LABELS["executed_wan"])
