@@ -38,6 +38,7 @@ def create_app() -> FastAPI:
     from app.accounts.middleware import SessionCookieCleanup
     from app.core.admission import AdmissionLimit
     from app.core.errors import install_error_handlers
+    from app.db.deps import TransactionBoundary
 
     app = FastAPI(
         title="绩效自评 API",
@@ -47,6 +48,8 @@ def create_app() -> FastAPI:
         dependencies=[Depends(identify_browser), Depends(csrf_protect)],
     )
     install_error_handlers(app)
+    # innermost: the request's session is finished as its response starts (an error never commits)
+    app.add_middleware(TransactionBoundary)
     app.add_middleware(SessionCookieCleanup)
     app.add_middleware(AdmissionLimit, slots=get_settings().request_slots)
     if get_settings().is_sqlite:

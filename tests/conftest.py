@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fastapi import Request
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
@@ -120,14 +121,28 @@ def db(database_url: str) -> Iterator[Session]:
 
 @pytest.fixture
 def app(db: Session):
-    from app.db.deps import get_session
+    from app.db.deps import finish_with_response, get_session
     from app.main import create_app
 
     application = create_app()
 
-    def _session() -> Iterator[Session]:
-        yield db
-        db.flush()
+    def _session(request: Request) -> Iterator[Session]:
+        """The test's session, each request in a savepoint finished like the real boundary: an
+        error response (or an exception) rolls the request's writes back."""
+        savepoint = db.begin_nested()
+
+        def finish(ok: bool) -> None:
+            if savepoint.is_active:
+                savepoint.commit() if ok else savepoint.rollback()
+
+        try:
+            yield db
+            db.flush()
+        except BaseException:
+            finish(False)
+            raise
+        if not finish_with_response(request, finish):
+            finish(True)
 
     application.dependency_overrides[get_session] = _session
     return application

@@ -15,7 +15,7 @@ from app.accounts.deps import ApiAuth, ApiUser, ApiWriter, client_address
 from app.accounts.roles import SCOPES
 from app.core.errors import ErrorItem, Unprocessable, api_error_response
 from app.core.params import TokenId
-from app.db.deps import SessionDep
+from app.db.deps import SessionDep, commit_despite_error
 from app.db.models.accounts import ApiToken
 
 router = APIRouter(prefix="/api/v1", tags=["账号与令牌"])
@@ -85,7 +85,8 @@ def issue_token(
         session=session, username=username, password=password, address=client_address(request)
     )
     if outcome.user is None:
-        # Returned, not raised: the failure just recorded must commit for throttling to count it.
+        # Returned, not raised, and kept: the failure just recorded must count for the throttle.
+        commit_despite_error(request)
         error = outcome.error
         assert error is not None
         return api_error_response(error.status_code, error.items(), error.headers)

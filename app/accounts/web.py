@@ -14,7 +14,7 @@ from app.accounts import audit, security, service
 from app.accounts.deps import OptionalUser, client_address, require_role
 from app.accounts.roles import ROLE_LABELS
 from app.core.config import get_settings
-from app.db.deps import SessionDep
+from app.db.deps import SessionDep, commit_despite_error
 from app.db.models.accounts import User
 from app.web.templating import templates
 
@@ -94,6 +94,7 @@ def login(
         session=session, username=username, password=password, address=client_address(request)
     )
     if outcome.error is not None or outcome.user is None:
+        commit_despite_error(request)  # the failure just recorded must count for the throttle
         error = outcome.error
         return _login_page(
             request,

@@ -24,7 +24,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from app.accounts.audit import AUDIT_ACTION_LABELS, Actor
 from app.core.errors import Conflict, ErrorItem, Forbidden, NotFound, Unprocessable
-from app.db.models import Project, ProjectStatusEvent, Unit
+from app.db.models import Project, ProjectStatusEvent, ScoreSnapshot, Unit
 from app.db.models.accounts import User
 from app.submissions.status import STATUS_LABELS, change_status
 
@@ -73,7 +73,16 @@ def decide(
         )
     event = _step(session, project, DECISION_STATUS[decision], actor, text, address)
     if decision == "approve":
-        store_snapshot(session=session, project=project, actor=actor, reason="approve")
+        snapshot = store_snapshot(session=session, project=project, actor=actor, reason="approve")
+        if not snapshot.complete:
+            # The approved figures must be a total; the request rolls the status change back.
+            reasons = "；".join(e["message"] for e in snapshot.result.get("errors", [])[:3])
+            msg = (
+                f"项目还不能完整评分，不能审核通过：{reasons}"
+                if reasons
+                else "项目还不能完整评分，不能审核通过"
+            )
+            raise Unprocessable(msg, errors=[ErrorItem(msg, "score_incomplete", ("decision",))])
     return event
 
 
@@ -177,11 +186,11 @@ def adjust(
         store_snapshot(session=session, project=project, actor=actor, reason="adjust")
 
 
-def store_snapshot(*, session: Session, project: Project, actor: Actor, reason: str) -> None:
+def store_snapshot(*, session: Session, project: Project, actor: Actor, reason: str) -> ScoreSnapshot:
     """Store the project's score as the latest snapshot (the scoring service's ``save_snapshot``)."""
     from app.scoring import service as scoring
 
-    scoring.save_snapshot(session=session, project=project, actor=actor, reason=reason)
+    return scoring.save_snapshot(session=session, project=project, actor=actor, reason=reason)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -116,14 +116,18 @@ def review_decision(
 ) -> Response:
     project = readable_project(session=session, user=user, project_id=project_id)
     try:
-        service.decide(
-            session=session,
-            project=project,
-            actor=user,
-            decision=decision,
-            comment=comment,
-            address=client_address(request),
-        )
+        # in a savepoint: a refusal after a flush (approval of a project that cannot be fully
+        # scored) is undone here, so the page shows the project as stored; the error response
+        # itself commits nothing (app/db/deps.py)
+        with session.begin_nested():
+            service.decide(
+                session=session,
+                project=project,
+                actor=user,
+                decision=decision,
+                comment=comment,
+                address=client_address(request),
+            )
     except AppError as exc:
         if exc.status_code != 422:
             raise
@@ -155,17 +159,18 @@ def review_adjust(
     """复核调整: ``kind`` score (调整得分) or target (调整后指标值); ``clear`` removes it."""
     project = readable_project(session=session, user=user, project_id=project_id)
     try:
-        service.adjust(
-            session=session,
-            project=project,
-            indicator_id=indicator_id,
-            actor=user,
-            kind=kind,
-            value=value,
-            reason=reason,
-            clear=bool(clear),
-            address=client_address(request),
-        )
+        with session.begin_nested():  # a refusal is undone before the page is shown
+            service.adjust(
+                session=session,
+                project=project,
+                indicator_id=indicator_id,
+                actor=user,
+                kind=kind,
+                value=value,
+                reason=reason,
+                clear=bool(clear),
+                address=client_address(request),
+            )
     except AppError as exc:
         if exc.status_code != 422:
             raise
@@ -190,9 +195,10 @@ def review_reopen(
 ) -> Response:
     project = readable_project(session=session, user=user, project_id=project_id)
     try:
-        service.reopen(
-            session=session, project=project, actor=user, comment=comment, address=client_address(request)
-        )
+        with session.begin_nested():  # a refusal is undone before the page is shown
+            service.reopen(
+                session=session, project=project, actor=user, comment=comment, address=client_address(request)
+            )
     except AppError as exc:
         if exc.status_code != 422:
             raise

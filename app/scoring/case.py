@@ -14,14 +14,16 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
-from typing import Any
+from typing import Any, get_args
 
 from app.scoring.actuals import DateActual, GradeActual, NotApplicable, NumberActual, ReferenceActual
 from app.scoring.engine import Adjustment, Budget, IndicatorLike, ProjectScore, ScoringError, score_project
 from app.scoring.policy import Policy, PolicyError, policy_from_spec
-from app.targets.types import ParsedIndicator, Target, decimal_str
+from app.targets.types import Direction, ParsedIndicator, Target, decimal_str
 
-DIRECTIONS = ("positive", "reverse", "zero_target", "qualitative", "deadline", "reference")
+# Every direction the engine scores, ``unparsed`` included (a target the importer could not read,
+# graded by hand): a snapshot must store whatever submission and approval accept.
+DIRECTIONS: tuple[str, ...] = get_args(Direction)
 
 
 class CaseError(ValueError):

@@ -28,7 +28,7 @@ from app.accounts.deps import CurrentUser, client_address, require_role
 from app.accounts.scoping import get_readable_project, get_writable_project, sees_all_units
 from app.core.errors import Conflict
 from app.core.params import ProjectId
-from app.db.deps import SessionDep
+from app.db.deps import SessionDep, commit_despite_error
 from app.db.models.accounts import User
 from app.submissions import entries as E
 from app.submissions import merge, queries, service, workbook
@@ -231,6 +231,7 @@ def _save(
             status_code=409,
         )
     if plan.errors:
+        commit_despite_error(request)  # the valid fields are saved; the refused ones shown
         kept = "，其余内容已保存" if plan.has_changes else ""
         errors = plan.error_map()
         missing = None
@@ -257,6 +258,7 @@ def _save(
         view = service.score_of(session=session, project=project)
         missing = service.missing_items(project, view)
         if missing:
+            commit_despite_error(request)  # saved, not submitted
             saved = "已保存，但" if plan.has_changes else ""
             return _render(
                 request,
