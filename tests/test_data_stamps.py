@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import random
 import threading
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import insert, select, update
@@ -79,23 +80,31 @@ def test_groups_follow_changes_committed_by_another_session(fresh_database_url):
         )  # fmt: skip
         user = make_user(s, "fin_stamp", "finance")
         user_id = user.id
-    drafts = SummaryFilter(year=2023, status="draft")
+    submitted = SummaryFilter(year=2023, status="submitted")
 
-    def count() -> int:
+    def count(filters: SummaryFilter = submitted) -> int:
         with session_scope() as s:
             from app.db.models.accounts import User
 
-            return unit_groups(s, drafts, s.get(User, user_id)).count
+            return unit_groups(s, filters, s.get(User, user_id)).count
 
-    assert count() == 3
-    assert count() == 3  # from the worker's cache: same stamp
+    assert count() == 0
+    assert count() == 0  # from the worker's cache: same stamp
     with session_scope() as s:
         s.execute(update(Project).where(Project.seq == 1).values(status="submitted"))
-    assert count() == 2
+    assert count() == 1
     with session_scope() as s:
         first = s.scalar(select(Project).where(Project.seq == 2))
         first.status = "submitted"  # through the unit of work
-    assert count() == 1
+    assert count() == 2
+
+    # 未填报 turns into 填报中 with the first figure entered, which moves no stamp.
+    not_started = SummaryFilter(year=2023, status="not_started")
+    drafts = SummaryFilter(year=2023, status="draft")
+    assert (count(not_started), count(drafts)) == (1, 0)
+    with session_scope() as s:
+        s.scalar(select(Project).where(Project.seq == 3)).executed_wan = Decimal("1.5")
+    assert (count(not_started), count(drafts)) == (0, 1)
 
 
 @pytest.mark.parametrize("slots", [1, 3])

@@ -386,11 +386,17 @@ def _scope_key(user: User | None) -> tuple:
     return ("none",)
 
 
+# Filters whose matches change with an entry (the first actual saved), not only with the index.
+ENTRY_DEPENDENT_STATUSES = frozenset({"not_started", "draft"})
+
+
 def unit_groups(session: Session, filters: SummaryFilter, user: User | None) -> UnitGroups:
     """Per-unit counts of the matching projects: one GROUP BY over the project index, kept per
-    worker until the project index stamp moves (an import, a status change, a new unit code)."""
+    worker until the project index stamp moves (an import, a status change, a new unit code);
+    counted afresh for the 未填报 and 填报中 filters."""
     key = (filters.year, filters.unit, filters.status, _scope_key(user))
-    own_changes = changed_here(session)
+    # 未填报 / 填报中 turn on whether anything was entered, which the stamp does not cover.
+    own_changes = changed_here(session) or filters.status in ENTRY_DEPENDENT_STATUSES
     stamp = None if own_changes else read_stamp(session, PROJECT_INDEX)
     cached = None if own_changes else _GROUPS.get(key, stamp)
     if cached is not None:
