@@ -1,4 +1,4 @@
-"""Scoring engine throughput (issue 3 item 8): 100k generated indicators, single process.
+"""Scoring engine throughput: 100k generated indicators, single process.
 
 Projects of 20 indicators in the shape of the published tables (numeric positive and reverse with
 units, zero targets, qualitative, deadlines, reference targets), actuals as clerks type them

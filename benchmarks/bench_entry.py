@@ -1,4 +1,4 @@
-"""e. A department saving a 26-indicator project with 50 clients at once (issue 8).
+"""e. A department saving a 26-indicator project with 50 clients at once.
 
 50 projects of 26 indicators (each in its own unit, a department user with a write token each)
 beside the province dataset, behind the same servers as d (PostgreSQL: 4 uvicorn workers, SQLite:

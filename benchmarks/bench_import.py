@@ -1,4 +1,4 @@
-"""b. Import throughput: the province's generated tables into SQLite and PostgreSQL (issue 8).
+"""b. Import throughput: the province's generated tables into SQLite and PostgreSQL.
 
 One transaction per table (as ``jixiao import``): ``import_table`` and the commit, from already
 parsed tables into an empty, migrated database. This import also builds the dataset the

@@ -1,4 +1,4 @@
-"""a. Parse throughput: generated text tables in the seed's layout → ``ParsedTable`` (issue 8).
+"""a. Parse throughput: generated text tables in the seed's layout → ``ParsedTable``.
 
 Tables of 100 projects × 20 indicators (one department each) are generated and rendered in
 memory first; what is timed is ``app.targets.formats.parse_bytes`` over all of them — decoding,

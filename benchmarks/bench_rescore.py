@@ -1,4 +1,4 @@
-"""c. Full re-score of a year against the time to just read its rows (issue 8).
+"""c. Full re-score of a year against the time to just read its rows.
 
 On the province dataset (2,000 units × 20 projects × 20 indicators, actuals entered, one
 snapshot per project), per database:

@@ -1,4 +1,4 @@
-"""Summaries at scale (issue 6): 40,000 projects with their latest score snapshots in SQLite.
+"""Summaries at scale: 40,000 projects with their latest score snapshots in SQLite.
 
 A scratch database (``var/bench-summaries.db``) is migrated and filled with 400 units (40
 departments of 10) and 40,000 projects of one year, each with one latest snapshot (flat columns

@@ -1,4 +1,4 @@
-"""d. ``GET /api/v1/summaries`` under load (issue 8).
+"""d. ``GET /api/v1/summaries`` under load.
 
 The province dataset behind a real server — PostgreSQL with 4 uvicorn workers, SQLite with 1 —
 and 50 concurrent clients in a second process (``benchmarks.loadgen``, loopback only) reading

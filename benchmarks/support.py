@@ -1,4 +1,4 @@
-"""What the scale benchmarks share (issue 8): sizes, databases, the province dataset, servers.
+"""What the scale benchmarks share: sizes, databases, the province dataset, servers.
 
 Sizes: a province year is 2,000 units × 20 projects × 20 indicators (800,000 indicators).
 ``BENCH_SCALE`` (0 < s ≤ 1) shrinks the number of units for quick runs (``--quick``: 0.02);
@@ -394,7 +394,7 @@ class Server:
             self.proc.wait()
 
 
-# d and e: 50 concurrent clients; PostgreSQL with 4 uvicorn workers, SQLite with 1 (issue 8).
+# d and e: 50 concurrent clients; PostgreSQL with 4 uvicorn workers, SQLite with 1.
 CONCURRENCY = 50
 WORKERS = {"postgresql": 4, "sqlite": 1}
 

@@ -1,4 +1,4 @@
-"""Accounts, roles, unit scoping, API tokens and the audit log (issue 4).
+"""Accounts, roles, unit scoping, API tokens and the audit log.
 
 Public API for other areas:
 - ``app.accounts.deps``: ``CurrentUser``, ``OptionalUser``, ``require_role`` (web);

@@ -1,4 +1,4 @@
-"""One writing request at a time per process on SQLite (issue 8: no errors under load).
+"""One writing request at a time per process on SQLite (no errors under load).
 
 SQLite lets one transaction write at a time; the others poll for the lock (busy timeout). When
 dozens of requests of one server write at once, the lock holder shares the interpreter with all

@@ -1,4 +1,4 @@
-"""Saving actuals and budget execution, and submitting a project (issue 5).
+"""Saving actuals and budget execution, and submitting a project.
 
 ``save_entry`` is the one way figures land, whatever they came from (form, API, workbook):
 

@@ -1,4 +1,4 @@
-"""The value grammar of a 年度指标值 (issue 2 item 4): text as published → :class:`Target`.
+"""The value grammar of a 年度指标值: text as published → :class:`Target`.
 
 Pure functions, no I/O. ``raw`` is kept exactly as the table wrote it; parsing works on a copy
 with full-width characters folded to ASCII (same length, so slices map back to ``raw``) and

@@ -1,4 +1,4 @@
-"""Read a 绩效目标表 laid out as a grid (issue 7 items 1 and 3). PURE: rows of cell strings in,
+"""Read a 绩效目标表 laid out as a grid. PURE: rows of cell strings in,
 :class:`~app.targets.types.ParsedTable` out, whatever file format the rows came from.
 
 The usual bureau layout::

@@ -1,4 +1,4 @@
-"""Labels of a grid 绩效目标表 (issue 7 item 1): which header names which column, which cell
+"""Labels of a grid 绩效目标表: which header names which column, which cell
 labels a project block, and what a title says. PURE string work, used by :mod:`app.targets.grid`.
 
 Headers are matched after dropping notes, spaces and colons (``资金总额（万元）：`` → 资金总额),

@@ -1,4 +1,4 @@
-"""Turn XLSX, CSV and HTML files into plain grids of cell strings (issue 7 item 2). PURE.
+"""Turn XLSX, CSV and HTML files into plain grids of cell strings. PURE.
 
 Every reader takes the file's bytes (so an upload page can call it as well as the CLI) and returns
 a list of :class:`~app.targets.grid.GridSheet`; merged cells (XLSX) and rowspan/colspan (HTML) are

@@ -1,6 +1,6 @@
 """Import a parsed 绩效目标表 into the database.
 
-Rules (issue 2 item 6):
+Rules:
 - a table lands whole or not at all (the caller's transaction; this module only adds/flushes);
 - indicators are matched on a stable key (year + unit code + project name + level 2 + name, with an
   occurrence number for a name repeated in one level 2), never on row order;

@@ -1,6 +1,6 @@
 """Upload a 绩效目标表 through the web: store it, preview what it would do, then import or cancel.
 
-Issue 7 item 4. The rules are those of ``jixiao import`` because the work is done by the same
+The rules are those of ``jixiao import`` because the work is done by the same
 function, :func:`app.targets.service.import_table`:
 
 - **preview** (:func:`preview_upload`) runs the import inside a SAVEPOINT and rolls it back, reading

@@ -1,4 +1,4 @@
-"""Uploaded target tables waiting for the uploader's confirmation (issue 7 item 4).
+"""Uploaded target tables waiting for the uploader's confirmation.
 
 The bytes live in the database, not in process memory: the preview and the confirmation may be
 served by different uvicorn workers. A row is reachable only by its random token *and* the user
