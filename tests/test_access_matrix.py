@@ -42,7 +42,7 @@ MATRIX: list[tuple[str, str, str, tuple[int, int, int, int, int, int]]] = [
     ("GET",  "/docs/oauth2-redirect",              "/docs/oauth2-redirect",               (200, 200, 200, 200, 200, 200)),
     ("GET",  "/redoc",                             "/redoc",                              (200, 200, 200, 200, 200, 200)),
     ("GET",  "/static",                            "/static/app.css",                     (200, 200, 200, 200, 200, 200)),
-    # accounts (issue 4)
+    # accounts
     ("GET",  "/login",                             "/login",                              (200, 303, 303, 303, 303, 200)),
     ("POST", "/login",                             "/login",                              (401, 401, 401, 401, 401, 401)),
     ("POST", "/logout",                            "/logout",                             (303, 303, 303, 303, 303, 303)),
@@ -51,16 +51,16 @@ MATRIX: list[tuple[str, str, str, tuple[int, int, int, int, int, int]]] = [
     ("GET",  "/api/v1/me",                         "/api/v1/me",                          (401, 200, 200, 200, 200, 200)),
     ("GET",  "/api/v1/tokens",                     "/api/v1/tokens",                      (401, 200, 200, 200, 200, 200)),
     ("POST", "/api/v1/tokens/{token_id}/revoke",   "/api/v1/tokens/{my_token}/revoke",    (401, 200, 200, 200, 200, 403)),
-    # target pages (issue 2)
+    # target pages
     ("GET",  "/",                                  "/",                                   (303, 200, 200, 200, 200, 303)),
     ("GET",  "/projects/{project_id}",             "/projects/{own_project}",             (303, 200, 404, 200, 200, 303)),
-    # scoring policies (issue 3): admin only
+    # scoring policies: admin only
     ("GET",  "/admin/policies",                    "/admin/policies",                     (303, 403, 403, 403, 200, 303)),
     ("POST", "/admin/policies",                    "/admin/policies",                     (303, 403, 403, 403, 303, 303)),
     ("GET",  "/admin/policies/{name}",             "/admin/policies/central_2020",        (303, 403, 403, 403, 200, 303)),
     ("POST", "/admin/policies/{name}",             "/admin/policies/central_2020",        (303, 403, 403, 403, 303, 303)),
     ("POST", "/admin/policy-years",                "/admin/policy-years",                 (303, 403, 403, 403, 303, 303)),
-    # review and reports (issue 6); {own_project} is a draft, so a decision on it is a 409
+    # review and reports; {own_project} is a draft, so a decision on it is a 409
     ("GET",  "/finance",                           "/finance",                            (303, 403, 403, 200, 200, 303)),
     ("GET",  "/review",                            "/review",                             (303, 403, 403, 200, 200, 303)),
     ("GET",  "/review/{project_id}",               "/review/{own_project}",               (303, 403, 403, 200, 200, 303)),
@@ -75,7 +75,7 @@ MATRIX: list[tuple[str, str, str, tuple[int, int, int, int, int, int]]] = [
     ("GET",  "/api/v1/summaries",                  "/api/v1/summaries?year=2023&format=csv", (401, 200, 200, 200, 200, 200)),
     ("GET",  "/api/v1/projects/{project_id}/report.xlsx", "/api/v1/projects/{own_project}/report.xlsx", (401, 200, 404, 200, 200, 200)),
     ("GET",  "/api/v1/units/{unit_code}/report.xlsx", "/api/v1/units/309001/report.xlsx", (401, 200, 404, 200, 200, 200)),
-    # entry (issue 5): departments write their own units' projects; finance/admin read only.
+    # entry: departments write their own units' projects; finance/admin read only.
     # The {own_project} form post carries only the version (a save without changes: redirect);
     # its submission is incomplete (422); an upload without a file is 422, a confirmation
     # without a valid file 409.
@@ -93,7 +93,7 @@ MATRIX: list[tuple[str, str, str, tuple[int, int, int, int, int, int]]] = [
     ("PUT",  "/api/v1/projects/{project_id}/actuals", "/api/v1/projects/{own_project}/actuals", (401, 200, 404, 403, 403, 403)),
     ("POST", "/api/v1/projects/{project_id}/submit", "/api/v1/projects/{own_project}/submit", (401, 422, 404, 403, 403, 403)),
     ("GET",  "/api/v1/projects/{project_id}/score", "/api/v1/projects/{own_project}/score", (401, 200, 404, 200, 200, 200)),
-    # target-table upload (issue 7): finance and admin only; an upload token that is not the
+    # target-table upload: finance and admin only; an upload token that is not the
     # caller's (or none) is 404, a post without a file 422; cancelling is idempotent (303).
     ("GET",  "/imports",                           "/imports",                            (303, 403, 403, 200, 200, 303)),
     ("POST", "/imports",                           "/imports",                            (303, 403, 403, 422, 422, 303)),
@@ -102,7 +102,7 @@ MATRIX: list[tuple[str, str, str, tuple[int, int, int, int, int, int]]] = [
     ("POST", "/imports/{token}/options",           "/imports/no-such-upload/options",     (303, 403, 403, 404, 404, 303)),
     ("POST", "/imports/{token}/confirm",           "/imports/no-such-upload/confirm",     (303, 403, 403, 404, 404, 303)),
     ("POST", "/imports/{token}/cancel",            "/imports/no-such-upload/cancel",      (303, 403, 403, 303, 303, 303)),
-    # target-table API (issue 12): finance and admin with a write token; a post without a file
+    # target-table API: finance and admin with a write token; a post without a file
     # is 422, an upload id that is not the caller's 404.
     ("POST", "/api/v1/target-tables",              "/api/v1/target-tables",               (401, 403, 403, 422, 422, 403)),
     ("GET",  "/api/v1/target-tables/{upload_id}",  "/api/v1/target-tables/no-such-upload", (401, 403, 403, 404, 404, 403)),

@@ -1,4 +1,4 @@
-"""Import warnings over a parsed table (issue 2 item 5)."""
+"""Import warnings over a parsed table."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""No data loss under load (issue 8 item 5): concurrent saves through the real API, PostgreSQL.
+"""No data loss under load: concurrent saves through the real API, PostgreSQL.
 
 A live uvicorn server (``live_server``: requests handled on its thread pool, each with its own
 session and connection) over a fresh PostgreSQL database; many clients at once:

@@ -1,4 +1,4 @@
-"""The value grammar (issue 2 item 4): every written form, and round trips as property tests."""
+"""The value grammar: every written form, and round trips as property tests."""
 
 from __future__ import annotations
 

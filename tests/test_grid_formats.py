@@ -1,4 +1,4 @@
-"""The same table as text, XLSX, CSV and HTML gives the same ``jixiao parse`` output (issue 7).
+"""The same table as text, XLSX, CSV and HTML gives the same ``jixiao parse`` output.
 
 What is compared: everything the contract prints — title, year, total, units (with the
 department as parent), projects with goals and every indicator field — exactly; warnings by

@@ -1,4 +1,4 @@
-"""Level names: notes, aliases, the newer template, headings inside text (issue 2 item 4)."""
+"""Level names: notes, aliases, the newer template, headings inside text."""
 
 from __future__ import annotations
 

@@ -163,7 +163,7 @@ def test_web_return_without_comment_shows_the_error_next_to_the_field(client, db
 
 
 def test_end_to_end_through_the_department_api(client, db, world):
-    """The department's own API (issue 5) shows the return comment, takes the resubmission, and
+    """The department's own API shows the return comment, takes the resubmission, and
     refuses edits once finance has approved."""
     project, users, _ = world
     fin, dept = bearer(db, users["fin"]), bearer(db, users["dept"])

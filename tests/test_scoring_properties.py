@@ -1,4 +1,4 @@
-"""Hypothesis properties of the engine (issue 3 item 7): 0 ≤ S ≤ W; S monotone in A; points sum to
+"""Hypothesis properties of the engine: 0 ≤ S ≤ W; S monotone in A; points sum to
 100; totals are sums of their parts; re-scoring a snapshot's inputs gives the same numbers."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The published tab-separated layout (issue 2 item 3): the seed exactly, each oddity as a general
+"""The published tab-separated layout: the seed exactly, each oddity as a general
 rule on small synthetic tables, and malformed files refused with what and where."""
 
 from __future__ import annotations

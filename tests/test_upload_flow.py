@@ -1,4 +1,4 @@
-"""Upload page for 绩效目标表 (issue 7 item 4): upload → dry-run preview → confirm or cancel.
+"""Upload page for 绩效目标表: upload → dry-run preview → confirm or cancel.
 
 End to end through the web app over a real database, logged in as finance or admin.
 """
