@@ -37,8 +37,8 @@ def create_app() -> FastAPI:
     from app.accounts.deps import csrf_protect, identify_browser
     from app.accounts.middleware import SessionCookieCleanup
     from app.core.admission import AdmissionLimit
-    from app.core.errors import install_error_handlers
     from app.db.deps import TransactionBoundary
+    from app.web.errors import install_error_handlers
 
     app = FastAPI(
         title="绩效自评 API",

@@ -381,7 +381,7 @@ def test_login_redirect_returns_to_the_page_or_the_form_page(method, referer, ex
     """A form posted after the session ended comes back to the form's page, never off site."""
     from starlette.requests import Request
 
-    from app.core.errors import _login_redirect
+    from app.web.errors import _login_redirect
 
     headers = [(b"host", b"testserver")] + ([(b"referer", referer.encode())] if referer else [])
     scope = {

@@ -16,9 +16,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from app.accounts import service as accounts
-from app.core.errors import Unprocessable, install_error_handlers
+from app.core.errors import Unprocessable
 from app.db.deps import SessionDep, TransactionBoundary, commit_despite_error
 from app.db.models import AuditLog, Indicator, Project, ProjectStatusEvent, ScoreSnapshot, Unit
+from app.web.errors import install_error_handlers
 from tests.accounts_support import csrf, logged_in, make_user
 from tests.review_support import clone_table, fill_project, import_seed, seed_table, submit
 

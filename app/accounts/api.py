@@ -13,10 +13,11 @@ from pydantic import BaseModel
 from app.accounts import service
 from app.accounts.deps import ApiAuth, ApiUser, ApiWriter, client_address
 from app.accounts.roles import SCOPES
-from app.core.errors import ErrorItem, Unprocessable, api_error_response
+from app.core.errors import ErrorItem, Unprocessable
 from app.core.params import TokenId
 from app.db.deps import SessionDep, commit_despite_error
 from app.db.models.accounts import ApiToken
+from app.web.errors import api_error_response
 
 router = APIRouter(prefix="/api/v1", tags=["账号与令牌"])
 

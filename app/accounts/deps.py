@@ -30,9 +30,10 @@ from starlette.datastructures import UploadFile
 
 from app.accounts import security, service
 from app.accounts.roles import ROLE_LABELS, ROLES
-from app.core.errors import Forbidden, Unauthorized, is_api_request
+from app.core.errors import Forbidden, Unauthorized
 from app.db.deps import SessionDep
 from app.db.models.accounts import User
+from app.web.errors import is_api_request
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 CSRF_FAILED = "页面已过期或请求来源无法确认，请刷新页面后重试。"

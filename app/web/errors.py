@@ -1,0 +1,147 @@
+"""How an error is answered: JSON for ``/api``, a Chinese page for the web, ``/login`` for a
+web request without a login. The errors themselves are in ``app/core/errors.py``."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from urllib.parse import quote, urlsplit
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from app.core.errors import AppError, ErrorItem
+from app.web.templating import templates
+
+API_PREFIX = "/api/"
+
+# FastAPI/pydantic validation types → Chinese messages (fallback: pydantic's own text).
+_VALIDATION_MESSAGES = {
+    "missing": "必填",
+    "int_parsing": "应为整数",
+    "int_type": "应为整数",
+    "decimal_parsing": "应为数字",
+    "float_parsing": "应为数字",
+    "bool_parsing": "应为是或否",
+    "date_from_datetime_parsing": "应为日期（YYYY-MM-DD）",
+    "date_parsing": "应为日期（YYYY-MM-DD）",
+    "string_too_short": "内容过短",
+    "string_too_long": "内容过长",
+    "literal_error": "取值不在允许范围内",
+    "enum": "取值不在允许范围内",
+    "json_invalid": "JSON 格式错误",
+    "model_attributes_type": "格式错误",
+    "dict_type": "应为对象",
+    "list_type": "应为列表",
+}
+
+_HTTP_MESSAGES = {
+    400: ("bad_request", "请求无效"),
+    401: ("not_authenticated", "请先登录"),
+    403: ("forbidden", "您没有执行此操作的权限"),
+    404: ("not_found", "未找到"),
+    405: ("method_not_allowed", "不支持该请求方法"),
+    409: ("conflict", "数据冲突"),
+    413: ("too_large", "上传内容过大"),
+    422: ("invalid", "提交的内容有误"),
+    429: ("throttled", "请求过于频繁，请稍后再试"),
+}
+
+_PAGE_TITLES = {
+    400: "请求无效",
+    401: "请先登录",
+    403: "无权访问",
+    404: "未找到",
+    405: "不支持的操作",
+    409: "数据冲突",
+    422: "提交的内容有误",
+    429: "操作过于频繁",
+}
+
+
+def validation_items(exc: RequestValidationError) -> list[ErrorItem]:
+    items = []
+    for err in exc.errors():
+        kind = str(err.get("type", "invalid"))
+        items.append(
+            ErrorItem(_VALIDATION_MESSAGES.get(kind, str(err.get("msg", ""))), kind, err.get("loc", ()))
+        )
+    return items
+
+
+def is_api_request(request: Request) -> bool:
+    return request.url.path.startswith(API_PREFIX)
+
+
+def api_error_response(
+    status_code: int, items: Sequence[ErrorItem], headers: dict[str, str] | None = None
+) -> JSONResponse:
+    return JSONResponse(
+        {"detail": [item.as_dict() for item in items]}, status_code=status_code, headers=headers
+    )
+
+
+def _login_redirect(request: Request) -> RedirectResponse:
+    """To /login, coming back afterwards to the page (for a form post: the page the form was on)."""
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    if request.method != "GET":
+        referer = urlsplit(request.headers.get("referer", ""))
+        same_site = referer.netloc == request.url.netloc and referer.path.startswith("/")
+        target = (referer.path + (f"?{referer.query}" if referer.query else "")) if same_site else "/"
+    return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
+
+
+def html_error_response(request: Request, status_code: int, items: Sequence[ErrorItem]) -> Response:
+    return templates.TemplateResponse(
+        request,
+        "error.html",
+        {
+            "status_code": status_code,
+            "title": _PAGE_TITLES.get(status_code, "出错了"),
+            "messages": [item.msg for item in items],
+        },
+        status_code=status_code,
+    )
+
+
+async def _app_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, AppError)
+    if is_api_request(request):
+        return api_error_response(exc.status_code, exc.items(), exc.headers)
+    if exc.status_code == 401:
+        return _login_redirect(request)
+    return html_error_response(request, exc.status_code, exc.items())
+
+
+async def _validation_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    items = validation_items(exc)
+    if is_api_request(request):
+        return api_error_response(422, items)
+    return html_error_response(
+        request, 422, [ErrorItem(f"{i.loc[-1] if i.loc else '请求'}：{i.msg}", i.code, i.loc) for i in items]
+    )
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    code, message = _HTTP_MESSAGES.get(exc.status_code, ("error", "请求失败"))
+    if isinstance(exc.detail, str) and exc.detail and not exc.detail.isascii():
+        message = exc.detail  # already a Chinese message
+    headers = getattr(exc, "headers", None)
+    if is_api_request(request):
+        return api_error_response(exc.status_code, [ErrorItem(message, code)], headers)
+    if exc.status_code == 401:
+        return _login_redirect(request)
+    response = html_error_response(request, exc.status_code, [ErrorItem(message, code)])
+    if headers:
+        response.headers.update(headers)
+    return response
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """One JSON shape for ``/api``, one Chinese page for the web."""
+    app.add_exception_handler(AppError, _app_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
