@@ -36,6 +36,22 @@ ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "seeds" / "menyuan-emergency-2023.txt"
 
 
+# The inner loop (`make test-fast`) leaves out what needs a browser, a live server, a fuzzer or
+# a concurrency run; `make test` runs everything.
+SLOW_FIXTURES = frozenset({"browser", "page", "live_server"})
+SLOW_FILE_ENDINGS = ("_fuzz.py", "_pg.py", "_browser.py")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if (
+            SLOW_FIXTURES & set(getattr(item, "fixturenames", ()))
+            or item.path.name.endswith(SLOW_FILE_ENDINGS)
+            or item.get_closest_marker("browser")
+        ):
+            item.add_marker(pytest.mark.slow)
+
+
 def is_postgres() -> bool:
     return TEST_DATABASE_URL.startswith("postgresql")
 
