@@ -19,6 +19,7 @@ from app.accounts.audit import AUDIT_ACTION_LABELS, AUDIT_FIELD_LABELS, Actor, r
 from app.core.errors import Conflict, ErrorItem, Forbidden, Unprocessable
 from app.db.models import Indicator, Project, ScoreAdjustment, TargetAdjustment, User
 from app.scoring.engine import Adjustment
+from app.scoring.mapping import project_case
 from app.scoring.policies import actor_name
 from app.targets.labels import KIND_LABELS
 
@@ -52,7 +53,6 @@ def adjust_score(
 ) -> ScoreAdjustment:
     """Set (or replace) the reviewer's score of ``indicator``: 0 ≤ score ≤ its points, at most two
     decimal places, a reason required; the indicator must be scored."""
-    from app.scoring.service import project_case
 
     project = _project(session, indicator)
     _check_actor(actor)

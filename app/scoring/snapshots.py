@@ -22,6 +22,7 @@ from app.accounts.audit import Actor
 from app.db.models import Project, ScoreSnapshot
 from app.scoring.case import CaseError, inputs_hash, score_case, snapshot_inputs
 from app.scoring.engine import ProjectScore
+from app.scoring.mapping import ProjectNotScorable, project_case
 from app.scoring.policies import actor_name
 
 
@@ -32,7 +33,6 @@ def save_snapshot(*, session: Session, project: Project, actor: Actor, reason: s
     that one is returned. ``reason`` says why (``save``, ``submit``, ``approve``, ``rescore`` …).
     Raises ``ProjectNotScorable`` (422) when the project as a whole cannot be scored.
     """
-    from app.scoring.service import ProjectNotScorable, project_case
 
     case = project_case(session=session, project=project)
     inputs = snapshot_inputs(
