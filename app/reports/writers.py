@@ -9,6 +9,7 @@ from io import BytesIO, StringIO
 
 import xlsxwriter
 
+from app.core.spreadsheet import csv_text, formula_like
 from app.reports.summaries import GRADES, STATUSES, SummaryRow, UnitAggregate
 from app.submissions.status import STATUS_LABELS
 
@@ -42,10 +43,13 @@ def unit_values(agg: UnitAggregate) -> list:
 
 
 def _text(value) -> str:
+    """A CSV field: numbers as written, text with the formula guard (``csv_text``)."""
     if value is None:
         return ""
     if isinstance(value, Decimal):
         return format(value, "f")
+    if isinstance(value, str):
+        return csv_text(value)
     return str(value)
 
 
@@ -64,10 +68,16 @@ def to_xlsx(sheets: Sequence[tuple[str, Sequence[str], Sequence[Sequence]]]) -> 
 
     XlsxWriter in constant-memory mode: the CSV-sized export of 40,000 rows takes seconds, where
     openpyxl needed several times longer. (XLSX stores numbers as binary doubles whatever writes
-    them; the text of every figure is also in the JSON and CSV.)
+    them; the text of every figure is also in the JSON and CSV.) Text is always a string cell,
+    never a formula or a link (``app.core.spreadsheet``).
     """
     out = BytesIO()
-    wb = xlsxwriter.Workbook(out, {"constant_memory": True, "strings_to_numbers": False})
+    wb = xlsxwriter.Workbook(
+        out,
+        {"constant_memory": True, "strings_to_numbers": False, "strings_to_formulas": False,
+         "strings_to_urls": False},
+    )  # fmt: skip
+    quoted = wb.add_format({"quote_prefix": True})
     head = wb.add_format({"bold": True, "bg_color": "#EEF2F6", "align": "center", "valign": "vcenter",
                           "text_wrap": True, "border": 1})  # fmt: skip
     formats = {
@@ -81,7 +91,11 @@ def to_xlsx(sheets: Sequence[tuple[str, Sequence[str], Sequence[Sequence]]]) -> 
             ws.set_column(i, i, max(8, min(36, len(header) * 2 + 2)), formats.get(_kind(header)))
         ws.write_row(0, 0, headers, head)
         for r, values in enumerate(rows, 1):
-            ws.write_row(r, 0, values)
+            for c, value in enumerate(values):
+                if isinstance(value, str):
+                    ws.write_string(r, c, value, quoted if formula_like(value) else None)
+                else:
+                    ws.write(r, c, value)
         ws.freeze_panes(1, 0)
         ws.autofilter(0, 0, max(len(rows), 1), len(headers) - 1)
     wb.close()

@@ -18,6 +18,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.worksheet import Worksheet
 
+from app.core.spreadsheet import text_cells
 from app.reports.form import SelfEvalForm
 
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -291,6 +292,7 @@ def sheet_title(name: str, used: set[str]) -> str:
 
 
 def _save(wb: Workbook) -> bytes:
+    text_cells(wb)
     out = BytesIO()
     wb.save(out)
     return out.getvalue()

@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 from app.accounts.audit import Actor
 from app.accounts.scoping import get_writable_project
 from app.core.errors import AppError
+from app.core.spreadsheet import text_cells
 from app.db.models import Indicator, Project
 from app.db.models.accounts import User
 from app.scoring.actuals import GRADE_LABELS
@@ -99,6 +100,7 @@ def build_workbook(projects: list[Project]) -> bytes:
     for project in projects:
         ws = wb.create_sheet(_sheet_title(project, used))
         _project_sheet(ws, project)
+    text_cells(wb)
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
