@@ -8,6 +8,12 @@ draft with something entered. Only ``draft`` and ``returned`` projects can be ed
 step (department submits, finance approves or returns, admin reopens) is checked by the routers;
 this module checks that the step exists and records it (history row + audit row) in the caller's
 transaction.
+
+Concurrent steps on one project: ``change_status`` first takes the project's row lock
+(``SELECT … FOR UPDATE`` on PostgreSQL; SQLite admits one writer at a time anyway), before it
+writes anything, so every status change locks the same row first and waits its turn instead of
+deadlocking against the others' foreign-key locks. The one that waited finds the project changed
+under it and answers 409 ``status_changed``.
 """
 
 from __future__ import annotations
@@ -94,6 +100,22 @@ def ensure_editable(project: Project) -> None:
         )
 
 
+def lock_project(*, session: Session, project: Project) -> None:
+    """Take ``project``'s row lock; 409 ``status_changed`` when it changed since it was read."""
+    session.flush()  # this request's own writes first: their version is the one to compare
+    seen = project.version
+    current = session.execute(
+        select(Project.version, Project.status).where(Project.id == project.id).with_for_update()
+    ).one()
+    if current.version != seen:
+        label = STATUS_LABELS.get(current.status, current.status)
+        raise Conflict(
+            f"项目刚被他人处理，当前状态为“{label}”，请刷新页面后再操作",
+            code="status_changed",
+            loc=("status",),
+        )
+
+
 def change_status(
     *,
     session: Session,
@@ -103,7 +125,9 @@ def change_status(
     comment: str | None = None,
     address: str | None = None,
 ) -> ProjectStatusEvent:
-    """Move ``project`` to ``to``; refuse a step that does not exist (409)."""
+    """Move ``project`` to ``to``; refuse a step that does not exist (409), and one that lost a
+    race to another change of the project (409 ``status_changed``)."""
+    lock_project(session=session, project=project)
     step = STEPS.get((project.status, to))
     if step is None:
         raise Conflict(
