@@ -114,3 +114,39 @@ def test_concurrent_approve_and_return_one_wins_the_rest_409(world):
     history = _history(pid)
     assert history[0] == ("draft", "submitted") and len(history) == 2
     assert history[1] in (("submitted", "approved"), ("submitted", "returned"))
+
+
+def test_target_table_previews_wait_their_turn_while_departments_save(world):
+    """The preview dry-runs the import (writes, rolled back): on SQLite it queues like a write."""
+    from tests.entry_support import SEED
+
+    base, tokens, ids = world
+    table = SEED.read_text(encoding="utf-8").replace("2023", "2024").encode("utf-8")
+    with _client(base, tokens["finance"]) as c:
+        r = c.post("/api/v1/target-tables", files={"file": ("2024.txt", table, "text/plain")})
+        assert r.status_code == 201, r.text[:300]
+        upload_id = r.json()["upload_id"]
+    previews, saves = 9, 3
+    barrier = threading.Barrier(previews + saves)
+
+    def preview(_: int) -> list[int]:
+        with _client(base, tokens["finance"]) as c:
+            barrier.wait()
+            return [c.get(f"/api/v1/target-tables/{upload_id}").status_code for _ in range(2)]
+
+    def save(n: int) -> list[int]:
+        pid = ids[2 + n]
+        out = []
+        with _client(base, tokens["department"]) as c:
+            barrier.wait()
+            for k in range(6):
+                version = c.get(f"/api/v1/projects/{pid}").json()["version"]
+                body = {"version": version, "goal_actual": f"第 {k} 次保存"}
+                out.append(c.put(f"/api/v1/projects/{pid}/actuals", json=body).status_code)
+        return out
+
+    with ThreadPoolExecutor(previews + saves) as pool:
+        got_previews = pool.map(preview, range(previews))
+        got_saves = pool.map(save, range(saves))
+        answers = Counter(s for group in (*got_previews, *got_saves) for s in group)
+    assert answers == {200: previews * 2 + saves * 6}, answers

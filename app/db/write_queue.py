@@ -8,15 +8,24 @@ the event loop, first come first served, no thread held while waiting — keeps 
 uncontended inside the process; reads are not queued. Other processes (a second worker, a
 ``jixiao`` command) still meet SQLite's own lock and its busy timeout. PostgreSQL needs none of
 this: rows are locked, not the database.
+
+A few reading requests write too: the target-table preview dry-runs the import (its inserts are
+rolled back). Outside the queue it would meet a saving request's lock and fail at once ("database
+is locked": a read transaction cannot become a writer once another one committed), so those
+paths, declared in ``WRITING_READS``, take their turn like a write.
 """
 
 from __future__ import annotations
+
+import re
 
 from starlette.types import ASGIApp, Scope
 
 from app.core.admission import Gate
 
 WRITING_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+# GET paths that write (and roll back): the import previews of the web page and the API.
+WRITING_READS = re.compile(r"/imports/(?!history$)[^/]+|/api/v1/target-tables/[^/]+")
 
 
 class SQLiteWriteQueue(Gate):
@@ -24,4 +33,4 @@ class SQLiteWriteQueue(Gate):
         super().__init__(app, 1)
 
     def admits(self, scope: Scope) -> bool:
-        return scope["method"] in WRITING_METHODS
+        return scope["method"] in WRITING_METHODS or bool(WRITING_READS.fullmatch(scope["path"]))
