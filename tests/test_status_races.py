@@ -150,3 +150,35 @@ def test_target_table_previews_wait_their_turn_while_departments_save(world):
         got_saves = pool.map(save, range(saves))
         answers = Counter(s for group in (*got_previews, *got_saves) for s in group)
     assert answers == {200: previews * 2 + saves * 6}, answers
+
+
+def test_concurrent_web_decisions_one_wins_the_others_see_why(world):
+    """The review page's form: the losers get the 409 page with the message, never a 500."""
+    from app.accounts import security
+    from tests.accounts_support import csrf, login_form_token
+
+    base, tokens, ids = world
+    pid = ids[-1]
+    with _client(base, tokens["department"]) as c:
+        assert c.post(f"/api/v1/projects/{pid}/submit").status_code == 200
+    with httpx.Client(base_url=base, timeout=120) as browser:
+        form = {"username": "finance", "password": "x", security.CSRF_FIELD: login_form_token(browser)}
+        assert browser.post("/login", data=form).status_code == 303
+        cookies, token = dict(browser.cookies), csrf(browser)
+    barrier = threading.Barrier(CLIENTS)
+
+    def decide(n: int) -> httpx.Response:
+        body = {"decision": "approve"} if n % 2 else {"decision": "return", "comment": "请补充"}
+        with httpx.Client(base_url=base, cookies=cookies, timeout=120) as c:
+            barrier.wait()
+            return c.post(f"/review/{pid}/decision", data={**body, security.CSRF_FIELD: token})
+
+    with ThreadPoolExecutor(CLIENTS) as pool:
+        answers = list(pool.map(decide, range(CLIENTS)))
+    statuses = Counter(r.status_code for r in answers)
+    assert statuses == {303: 1, 409: CLIENTS - 1}, statuses
+    for r in answers:
+        if r.status_code == 409:
+            assert "text/html" in r.headers["content-type"]
+            assert "刚被他人处理" in r.text or "只能审核已提交的项目" in r.text, r.text[-500:]
+    assert len(_history(pid)) == 2
