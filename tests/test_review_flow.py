@@ -201,7 +201,7 @@ def test_a_decision_on_a_project_changed_meanwhile_is_a_conflict(db, world):
     db.execute(text("UPDATE project SET version = version + 1 WHERE id = :id"), {"id": project.id})
     with pytest.raises(Conflict) as refused:
         decide(session=db, project=project, actor=users["fin"], decision="approve")
-    assert refused.value.code == "stale_project"
+    assert refused.value.code == "status_changed"  # caught at the row lock, before any write
 
 
 def test_queue_refuses_a_year_out_of_range(client, world):
