@@ -30,7 +30,8 @@ class ProjectNotScorable(Unprocessable, ScoringError):
     code = "not_scorable"
 
 
-def target_of(row: Indicator) -> Target:
+def target_of(row: Indicator | TargetAdjustment) -> Target:
+    """The stored target of an indicator, or the 调整后指标值 of an adjustment (same columns)."""
     return Target(
         raw=row.raw,
         kind=row.kind,  # type: ignore[arg-type]
@@ -43,19 +44,6 @@ def target_of(row: Indicator) -> Target:
     )
 
 
-def adjusted_target_of(adj: TargetAdjustment) -> Target:
-    return Target(
-        raw=adj.raw,
-        kind=adj.kind,  # type: ignore[arg-type]
-        operator=adj.operator,  # type: ignore[arg-type]
-        value=adj.value,
-        unit=adj.unit,
-        expected=adj.expected,
-        deadline=adj.deadline,
-        reference=adj.reference,
-    )
-
-
 def effective_target(row: Indicator, adjustment: TargetAdjustment | None = None) -> tuple[Target, str]:
     """The target an indicator is scored against and its direction.
 
@@ -65,7 +53,7 @@ def effective_target(row: Indicator, adjustment: TargetAdjustment | None = None)
     """
     if adjustment is None:
         return target_of(row), row.direction
-    target = adjusted_target_of(adjustment)
+    target = target_of(adjustment)
     if row.direction != direction_of(target_of(row), row.level2):
         return target, row.direction
     return target, direction_of(target, row.level2)
