@@ -2,8 +2,9 @@
 and what is plausible (docs/entry.md, docs/scoring-rules.md "Entry rules").
 
 Every indicator has one kind, decided by :func:`kind_of` from its direction, its unit and its
-name. The kind says which inputs the row offers (its ``shape``, the public name the API and the
-form use: ``number`` | ``grade`` | ``date`` | ``reference``), how an Excel cell is read
+name. The kind says which inputs the row offers (its ``shape``, whose name the API and the
+form use: ``number`` | ``grade`` | ``date`` | ``reference``; it reads a typed string, a JSON
+value and a workbook row, ``app.scoring.input_shapes``), how an Excel cell is read
 (:func:`cell_text`: its value *and* number format) and which values are refused as impossible
 (:func:`implausible`). The engine still scores whatever it is given (a published table may hold
 such values, flagged); these rules stop only what a clerk enters.
@@ -16,32 +17,34 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
+from app.scoring.input_shapes import DATE_SHAPE, GRADE_SHAPE, NUMBER_SHAPE, REFERENCE_SHAPE, Shape
 from app.scoring.policy import DEFAULT_SHARE_KEYWORDS, PolicySettings
 from app.scoring.units import PREFIXES
 from app.targets.types import decimal_str
 
-Shape = Literal["number", "grade", "date", "reference"]
-
 
 @dataclass(frozen=True, slots=True)
 class InputKind:
-    """One kind of input. ``primary``: the form-field prefix a missing actual links to."""
+    """One kind of input: its label, the inputs it offers (``shape``: how each channel's raw input
+    is read and shown, ``app.scoring.input_shapes``) and what is plausible (:meth:`refusal`)."""
 
     name: str
     label: str
     shape: Shape
-    primary: str
-    how: str  # the workbook's 填写说明 ({unit}, {reference} filled in)
+
+    def refusal(self, **typed: Any) -> Refusal | None:
+        """Why a number typed for a row of this kind cannot be right (:func:`implausible`)."""
+        return implausible(self, **typed)
 
 
-NUMBER = InputKind("number", "数值", "number", "a", "填写数值（单位：{unit}）")
-SHARE = InputKind("share", "比率", "number", "a", "填写比率（单位：{unit}，不超过 100%）")
-GRADE = InputKind("grade", "评价等级", "grade", "g", "选择：达成 / 部分达成 / 未达成")
-UNPARSED = InputKind("unparsed", "评价等级（指标值无法识别）", "grade", "g", "选择：达成 / 部分达成 / 未达成")
-DATE = InputKind("date", "完成日期", "date", "d", "填写完成日期，如 2023-12-20")
-REFERENCE = InputKind("reference", "基数和实际值", "reference", "b", "填写基数（{reference}）和实际值")
+NUMBER = InputKind("number", "数值", NUMBER_SHAPE)
+SHARE = InputKind("share", "比率", NUMBER_SHAPE)
+GRADE = InputKind("grade", "评价等级", GRADE_SHAPE)
+UNPARSED = InputKind("unparsed", "评价等级（指标值无法识别）", GRADE_SHAPE)
+DATE = InputKind("date", "完成日期", DATE_SHAPE)
+REFERENCE = InputKind("reference", "基数和实际值", REFERENCE_SHAPE)
 
 INPUT_KINDS: dict[str, InputKind] = {k.name: k for k in (NUMBER, SHARE, GRADE, UNPARSED, DATE, REFERENCE)}
 
@@ -79,6 +82,11 @@ def kind_of(direction: str, unit: str | None, name: str, rules: EntryRules = DEF
     if direction in NUMBER_DIRECTIONS:
         return SHARE if is_share(unit, name, rules) else NUMBER
     return _BY_DIRECTION.get(direction, GRADE)
+
+
+def shape_of(direction: str) -> Shape:
+    """The inputs a row of ``direction`` offers (a share and a count are both numbers)."""
+    return kind_of(direction, None, "").shape
 
 
 def is_share(unit: str | None, name: str, rules: EntryRules = DEFAULT_RULES) -> bool:

@@ -599,7 +599,7 @@ def missing_items(project: Project, view: ScoreView) -> list[Missing]:
             if code == "invalid_actual" and a is not None and a.manual_score is not None:
                 name = f"s-{ind.id}"
             message = "未填写" if code == "missing_actual" else r.error
-            if code == "missing_baseline" or (code == "missing_actual" and E.input_kind(ind) == "reference"):
+            if code == "missing_baseline" or (code == "missing_actual" and E.shape(ind).has_baseline):
                 message = r.error
                 name = f"b-{ind.id}" if a is None or a.baseline is None else f"a-{ind.id}"
             out.append(

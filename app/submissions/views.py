@@ -14,6 +14,7 @@ from app.db.models.accounts import User
 from app.scoring.actuals import GRADE_LABELS
 from app.scoring.engine import BudgetScore, IndicatorScore
 from app.scoring.explain import REASON_GIVEN, REASON_NEEDED
+from app.scoring.input_shapes import OPERATORS
 from app.submissions import entries as E
 from app.submissions import queries
 from app.submissions.merge import KEEP_PREFIX, LOADED_FIELD, loaded_token
@@ -29,7 +30,6 @@ GRADE_SHORT = {
     "not_achieved": "未达成且效果较差",
 }
 GRADE_CHOICES = [(code, GRADE_SHORT[code], full) for code, full in GRADE_LABELS.items()]
-OPERATORS = {">=": "≥", "<=": "≤", ">": "＞", "<": "＜", "=": "＝"}
 DIRECTION_HINTS = {
     "positive": "正向：越高越好",
     "reverse": "反向：越低越好",
@@ -88,14 +88,7 @@ class RowView:
     @property
     def target_detail(self) -> str:
         """The parsed target under the raw text, so a clerk sees how it was read."""
-        ind = self.ind
-        if self.kind == "number" and ind.value is not None:
-            return f"{OPERATORS.get(ind.operator or '=', '')}{decimal_str(ind.value)}{ind.unit or ''}"
-        if self.kind == "date" and ind.deadline:
-            return f"截止 {ind.deadline.isoformat()}"
-        if self.kind == "reference" and ind.reference:
-            return f"{OPERATORS.get(ind.operator or '>=', '')}{ind.reference}"
-        return ""
+        return E.shape(self.ind).target_detail(self.ind)
 
 
 @dataclass(slots=True)

@@ -34,10 +34,11 @@ from app.accounts.audit import Actor
 from app.accounts.scoping import get_writable_project
 from app.core.errors import AppError
 from app.core.spreadsheet import text_cells
-from app.db.models import Indicator, Project
+from app.db.models import Project
 from app.db.models.accounts import User
 from app.scoring.actuals import GRADE_LABELS
 from app.scoring.input_kinds import cell_shown, cell_text
+from app.scoring.input_shapes import excel_number
 from app.submissions import entries as E
 from app.submissions import queries, service
 from app.submissions.status import EDITABLE, STATUS_LABELS, display_status
@@ -70,12 +71,6 @@ LABELS = {
     "executed_wan": "全年执行数（万元）",
     "budget_reason": "预算执行偏差原因",
     "goal_actual": "实际完成情况",
-}
-HOW = {
-    "number": "填写数值（单位：{unit}）",
-    "grade": "选择：达成 / 部分达成 / 未达成",
-    "date": "填写完成日期，如 2023-12-20",
-    "reference": "填写基数（{reference}）和实际值",
 }
 YES = frozenset({"是", "√", "✓", "y", "yes", "true", "1", "不适用", "x"})
 
@@ -170,13 +165,13 @@ def _project_sheet(ws, project: Project) -> None:
     label("A3", "实施单位")
     value("B3", f"{project.unit.name}（{project.unit.code}）", merge_to="D3")
     label("E3", "年初预算数（万元）")
-    value("F3", _num(project.amount_wan))
+    value("F3", excel_number(project.amount_wan))
     label("G3", "状态")
     value("H3", STATUS_LABELS[display_status(project)])
     label("A4", LABELS["full_year_wan"])
-    value("B4", _num(project.full_year_budget_wan), entry=True)
+    value("B4", excel_number(project.full_year_budget_wan), entry=True)
     label("C4", LABELS["executed_wan"])
-    value("D4", _num(project.executed_wan), entry=True)
+    value("D4", excel_number(project.executed_wan), entry=True)
     label("E4", LABELS["budget_reason"])
     value("F4", project.budget_reason, entry=True, merge_to=f"{last}4")
     label("A5", "年度总体目标")
@@ -202,7 +197,7 @@ def _project_sheet(ws, project: Project) -> None:
     ws.add_data_validation(yes)
     for n, ind in enumerate(sorted(project.indicators, key=lambda r: r.position)):
         r = head + 1 + n
-        kind = E.input_kind(ind)
+        shape = E.shape(ind)
         e = E.stored_entry(ind)
         cells: dict[str, Any] = {
             "id": ind.id,
@@ -211,16 +206,15 @@ def _project_sheet(ws, project: Project) -> None:
             "name": ind.name,
             "target": ind.raw,
             "unit": ind.unit or "",
-            "how": HOW[kind].format(unit=ind.unit or "按指标值", reference=ind.reference or "参照值"),
-            "actual": _actual_cell(ind, kind, e),
-            "baseline": _number_cell(e.baseline) if kind == "reference" else None,
-            "score": _number_cell(e.score) if kind == "grade" else None,
+            "how": shape.how.format(unit=ind.unit or "按指标值", reference=ind.reference or "参照值"),
+            "actual": shape.sheet_value(e, ind.actual.raw if ind.actual is not None else None),
+            "baseline": excel_number(e.baseline) if "baseline" in shape.sheet_inputs else None,
+            "score": excel_number(e.score) if "score" in shape.sheet_inputs else None,
             "na": "是" if e.not_applicable else None,
             "na_reason": e.na_reason or None,
             "reason": e.reason or None,
         }
-        inputs = {"actual", "na", "na_reason", "reason"} | ({"baseline"} if kind == "reference" else set())
-        inputs |= {"score"} if kind == "grade" else set()
+        inputs = {"actual", "na", "na_reason", "reason"} | shape.sheet_inputs
         for key, content in cells.items():
             cell = ws.cell(row=r, column=COLUMN[key], value=content)
             cell.border = BOX
@@ -228,48 +222,15 @@ def _project_sheet(ws, project: Project) -> None:
             if key in inputs and editable:
                 cell.fill = INPUT_FILL
                 cell.protection = UNLOCKED
-        if kind == "grade":
+        if shape.sheet_choices:
             grades.add(ws.cell(row=r, column=COLUMN["actual"]))
-        if kind == "date":
-            ws.cell(row=r, column=COLUMN["actual"]).number_format = "yyyy-mm-dd"
+        if shape.sheet_format:
+            ws.cell(row=r, column=COLUMN["actual"]).number_format = shape.sheet_format
         yes.add(ws.cell(row=r, column=COLUMN["na"]))
     ws.freeze_panes = ws.cell(row=head + 1, column=COLUMN["actual"])
     ws.protection.sheet = True
     ws.protection.formatColumns = False
     ws.protection.formatRows = False
-
-
-def _num(value: Decimal | None) -> Any:
-    """A Decimal as an Excel number when it is exact as a float, else as text."""
-    if value is None:
-        return None
-    text = decimal_str(value)
-    return (
-        int(text)
-        if text.lstrip("-").isdigit()
-        else (float(text) if Decimal(repr(float(text))) == value else text)
-    )
-
-
-def _number_cell(text: str) -> Any:
-    if not text:
-        return None
-    try:
-        return _num(Decimal(text))
-    except ArithmeticError:
-        return text
-
-
-def _actual_cell(ind: Indicator, kind: str, e: E.ActualEntry) -> Any:
-    if kind == "grade":
-        return GRADE_LABELS.get(e.grade, e.grade) or None
-    if kind == "date":
-        return date.fromisoformat(e.date) if e.date else None
-    if kind == "number" and ind.actual is not None and ind.actual.raw:
-        return (
-            _number_cell(ind.actual.raw) if re.fullmatch(r"-?\d+(\.\d+)?", ind.actual.raw) else ind.actual.raw
-        )
-    return _number_cell(e.value) if re.fullmatch(r"-?\d+(\.\d+)?", e.value or "") else (e.value or None)
 
 
 # ------------------------------------------------------------------------------ upload
@@ -489,21 +450,17 @@ def _entry_of(project: Project, sheet: _Sheet) -> tuple[E.ProjectEntry, list[str
         if ind.id in entry.actuals:
             errors.append(f"第 {row} 行：指标“{ind.name}”出现了两次")
             continue
-        kind = E.input_kind(ind)
+        shape = E.shape(ind)
         actual_cell = cells.get("actual", EMPTY_CELL)
         actual = read(actual_cell, ind.unit)
         stored = cell_shown(actual_cell.value, actual_cell.number_format)
         if actual and stored != actual:
             notes[E.primary_field(ind)] = f"单元格为 {stored}"
         entry.actuals[ind.id] = E.ActualEntry(
-            value=actual if kind in ("number", "reference") else "",
-            baseline=read(cells.get("baseline", EMPTY_CELL)) if kind == "reference" else "",
-            grade=actual if kind == "grade" else "",
-            score=read(cells.get("score", EMPTY_CELL)) if kind == "grade" else "",
-            date=actual if kind == "date" else "",
             not_applicable=read(cells.get("na", EMPTY_CELL)).lower() in YES,
             na_reason=read(cells.get("na_reason", EMPTY_CELL)),
             reason=read(cells.get("reason", EMPTY_CELL)),
+            **shape.from_cells(actual, lambda key, cells=cells: read(cells.get(key, EMPTY_CELL))),
         )
     return entry, errors, notes
 
