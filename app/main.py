@@ -33,7 +33,9 @@ def area_modules() -> list[ModuleType]:
 
 
 def create_app() -> FastAPI:
-    get_settings()  # refuses to start in production with the default secret key
+    from app.core.preflight import refuse_unsafe_start
+
+    refuse_unsafe_start(get_settings())  # production: no weak secret, no demo password
     from app.accounts.deps import csrf_protect, identify_browser
     from app.accounts.middleware import SessionCookieCleanup
     from app.core.admission import AdmissionLimit

@@ -473,6 +473,13 @@ def ensure_demo_accounts(
     return created
 
 
+def demo_password_accounts(*, session: Session) -> list[str]:
+    """The active demo accounts that still log in with the demo password."""
+    names = [name for name, *_ in DEMO_ACCOUNTS]
+    users = session.scalars(select(User).where(User.username.in_(names), User.active).order_by(User.username))
+    return [u.username for u in users if security.verify_password(u.password_hash, DEMO_PASSWORD)]
+
+
 def demo_accounts_exist(*, session: Session) -> bool:
     names = [name for name, *_ in DEMO_ACCOUNTS]
     return bool(session.scalar(select(func.count()).where(User.username.in_(names), User.active)))
