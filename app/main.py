@@ -40,6 +40,7 @@ def create_app() -> FastAPI:
     from app.accounts.middleware import SessionCookieCleanup
     from app.core.admission import AdmissionLimit
     from app.core.errors import install_error_handlers
+    from app.core.headers import SecurityHeaders
     from app.db.deps import TransactionBoundary
 
     app = FastAPI(
@@ -59,6 +60,8 @@ def create_app() -> FastAPI:
 
         # outside the slots: a write waiting for its turn does not keep a reader out
         app.add_middleware(SQLiteWriteQueue)  # one writing request at a time per process
+    # outermost: every response carries them, an admission or write-queue refusal too
+    app.add_middleware(SecurityHeaders, https=get_settings().https)
     app.mount("/static", StaticFiles(directory=PROJECT_ROOT / "static"), name="static")
 
     for module in area_modules():
