@@ -20,7 +20,7 @@ migrate: install
 	$(BIN)/jixiao db upgrade
 
 seed: migrate
-	$(BIN)/jixiao seed --if-empty
+	$(BIN)/jixiao seed --if-empty --demo
 
 run: seed
 	$(BIN)/jixiao serve --host $(HOST) --port $(PORT)

@@ -33,10 +33,13 @@ def area_modules() -> list[ModuleType]:
 
 
 def create_app() -> FastAPI:
-    get_settings()  # refuses to start in production with the default secret key
+    from app.core.preflight import refuse_unsafe_start
+
+    refuse_unsafe_start(get_settings())  # production: no weak secret, no demo password
     from app.accounts.deps import csrf_protect, identify_browser
     from app.accounts.middleware import SessionCookieCleanup
     from app.core.admission import AdmissionLimit
+    from app.core.headers import SecurityHeaders
     from app.db.deps import TransactionBoundary
     from app.web.errors import install_error_handlers
 
@@ -57,6 +60,8 @@ def create_app() -> FastAPI:
 
         # outside the slots: a write waiting for its turn does not keep a reader out
         app.add_middleware(SQLiteWriteQueue)  # one writing request at a time per process
+    # outermost: every response carries them, an admission or write-queue refusal too
+    app.add_middleware(SecurityHeaders, https=get_settings().https)
     app.mount("/static", StaticFiles(directory=PROJECT_ROOT / "static"), name="static")
 
     for module in area_modules():

@@ -38,7 +38,7 @@ def test_user_add_list_disable(cli):
     code, _, err = cli("user", "add", "bob", "--role", "department", stdin="long-enough-1\n")
     assert code == 1 and "至少需要一个单位编码" in err
     code, _, err = cli("user", "add", "carol", "--role", "finance", stdin="short\n")
-    assert code == 1 and "密码至少 8 个字符" in err
+    assert code == 1 and "密码至少 10 个字符" in err
     code, _, err = cli("user", "add", "dave", "--role", "finance")
     assert code == 1 and "标准输入" in err
     assert cli("user", "disable", "ALICE")[0] == 0
@@ -91,3 +91,39 @@ def test_audit_command_lists_and_filters(cli):
 def test_demo_command_refuses_outside_development(cli):
     code, _, err = cli("user", "demo")  # the suite runs with JIXIAO_ENV=test
     assert code == 1 and "开发模式" in err
+
+
+@pytest.mark.parametrize(
+    ("name", "password", "message"),
+    [
+        ("carol", "nine-char", "密码至少 10 个字符"),
+        ("carol", "password", "密码至少 10 个字符"),
+        ("carol", "Password123", "太常见"),
+        ("carol", "QWERTYUIOP", "太常见"),
+        ("woaini", "woaini1314520", "太常见"),
+        ("carol-finance", "Carol-Finance", "不能与用户名相同"),
+    ],
+)
+def test_user_add_refuses_weak_passwords(cli, name, password, message):
+    code, _, err = cli("user", "add", name, "--role", "finance", stdin=password + "\n")
+    assert code == 1 and message in err
+    assert "还没有用户" in cli("user", "list")[1]
+
+
+def test_password_reset_applies_the_policy_and_revokes_api_tokens(cli):
+    from app.main import create_app
+
+    cli("user", "add", "script", "--role", "finance", stdin="s3cret-pass\n")
+    code, out, _ = cli("token", "create", "script", "--scope", "write")
+    token = out.strip()
+    client = TestClient(create_app())
+    headers = {"Authorization": f"Bearer {token}"}
+    assert client.get("/api/v1/me", headers=headers).status_code == 200
+    code, _, err = cli("user", "password", "script", stdin="password1234\n")
+    assert code == 1 and "太常见" in err
+    assert client.get("/api/v1/me", headers=headers).status_code == 200  # a refused reset changes nothing
+    code, out, _ = cli("user", "password", "script", stdin="a-new-long-secret\n")
+    assert code == 0 and "令牌已吊销" in out
+    assert client.get("/api/v1/me", headers=headers).status_code == 401
+    code, out, _ = cli("audit", "--action", "user.password", "--json")
+    assert json.loads(out.splitlines()[0])["after"]["tokens_revoked"] == 1

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import pytest
 from fastapi.testclient import TestClient
-from pydantic import ValidationError
 from sqlalchemy import func, select
 
 from app.accounts import security, service
 from app.core.config import DEFAULT_SECRET, Settings, get_settings
+from app.core.preflight import UnsafeProduction
 from app.db.models import User
 
 
@@ -30,16 +30,48 @@ def settings_env(monkeypatch):
     get_settings.cache_clear()
 
 
-def test_production_refuses_the_default_secret(settings_env):
-    with pytest.raises(ValidationError, match="SECRET_KEY"):
-        Settings(JIXIAO_ENV="production", SECRET_KEY=DEFAULT_SECRET)
-    settings_env("production", None)
+STRONG_SECRET = "a-long-random-production-secret-for-the-tests"
+
+
+@pytest.mark.parametrize("secret", [None, DEFAULT_SECRET, "", "   ", "a", "x" * 31])
+def test_production_refuses_a_weak_secret(settings_env, secret):
+    settings_env("production", secret)
     from app.main import create_app
 
-    with pytest.raises(ValidationError, match="SECRET_KEY"):
+    with pytest.raises(UnsafeProduction, match="SECRET_KEY"):
         create_app()
-    settings_env("production", "a-long-random-production-secret")
+
+
+def test_production_starts_with_a_strong_secret_and_no_demo_password(settings_env, db):
+    assert Settings(JIXIAO_ENV="production", SECRET_KEY="x" * 32).secret_key_problem() is None
+    settings_env("production", STRONG_SECRET)
+    from app.main import create_app
+
     assert create_app() is not None
+
+
+def test_production_refuses_while_a_demo_account_has_the_demo_password(settings_env, fresh_database_url):
+    from app.core.preflight import production_refusals
+    from app.db.migrate import upgrade_to_head
+    from app.db.session import session_scope
+
+    upgrade_to_head(fresh_database_url)
+    settings = Settings(JIXIAO_ENV="production", SECRET_KEY=STRONG_SECRET)
+    assert production_refusals(settings) == []
+    with session_scope() as session:
+        service.ensure_demo_accounts(session=session, settings=Settings(JIXIAO_ENV="development"), echo=None)
+    (refusal,) = production_refusals(settings)
+    assert "admin、dept、finance" in refusal
+    with session_scope() as session:
+        service.set_user_active(session=session, actor="cli:test", username="admin", active=False)
+        service.set_password(
+            session=session, actor="cli:test", username="finance", password="Another-Long-pass-7"
+        )
+    (refusal,) = production_refusals(settings)
+    assert "dept" in refusal and "admin" not in refusal and "finance" not in refusal
+    with session_scope() as session:
+        service.set_user_active(session=session, actor="cli:test", username="dept", active=False)
+    assert production_refusals(settings) == []
 
 
 def _user_count(db) -> int:
@@ -50,7 +82,7 @@ def test_production_and_test_modes_create_no_demo_accounts(db):
     before = _user_count(db)
     printed: list[str] = []
     for environment in ("production", "test"):
-        settings = Settings(JIXIAO_ENV=environment, SECRET_KEY="a-long-random-production-secret")
+        settings = Settings(JIXIAO_ENV=environment, SECRET_KEY=STRONG_SECRET)
         assert service.ensure_demo_accounts(session=db, settings=settings, echo=printed.append) == []
     assert _user_count(db) == before and printed == []
 

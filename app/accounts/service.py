@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from app.accounts import security
 from app.accounts.audit import Actor, record_audit
+from app.accounts.passwords import password_problems
 from app.accounts.roles import ROLE_LABELS, ROLES, SCOPES
 from app.core.config import Settings, get_settings
 from app.core.errors import (
@@ -29,8 +30,6 @@ from app.core.errors import (
     Unprocessable,
 )
 from app.db.models.accounts import ApiToken, LoginFailure, LoginSession, User, UserUnit
-
-MIN_PASSWORD_LENGTH = 8
 
 # Throttling (contracts: the 6th wrong password within a minute is refused). The per-address limit
 # is higher than the per-user one: a whole office may reach us through one proxy address.
@@ -96,11 +95,10 @@ def token_snapshot(token: ApiToken) -> dict[str, object]:
 # ---------------------------------------------------------------- users
 
 
-def _check_password(password: str) -> None:
-    if len(password or "") < MIN_PASSWORD_LENGTH:
-        raise Unprocessable(
-            f"密码至少 {MIN_PASSWORD_LENGTH} 个字符", code="password_too_short", loc=("password",)
-        )
+def _check_password(password: str, username: str) -> None:
+    problems = password_problems(password, username=username)
+    if problems:
+        raise Unprocessable(problems[0].msg, errors=problems)
 
 
 def _check_user_fields(username: str, role: str, unit_codes: Sequence[str]) -> None:
@@ -159,7 +157,7 @@ def create_user(
     codes = sorted({c.strip() for c in unit_codes if c and c.strip()})
     _check_user_fields(username, role, codes)
     if check_password:
-        _check_password(password)
+        _check_password(password, username)
     if get_user(session=session, username=username) is not None:
         raise Conflict(f"用户“{username}”已存在", code="user_exists", loc=("username",))
     user = User(
@@ -211,19 +209,27 @@ def set_user_active(*, session: Session, actor: Actor, username: str, active: bo
 
 
 def set_password(*, session: Session, actor: Actor, username: str, password: str) -> User:
-    """Reset a password; the user's browser sessions end. The hashes never enter the audit log."""
-    _check_password(password)
+    """Change or reset a password (the password policy applies); the user's browser sessions end
+    and their API tokens are revoked. The hashes never enter the audit log."""
     user = require_user(session=session, username=username)
+    _check_password(password, user.username)
     user.password_hash = security.hash_password(password)
-    session.execute(
+    now = utcnow()
+    ended = session.execute(
         update(LoginSession)
         .where(LoginSession.user_id == user.id, LoginSession.revoked_at.is_(None))
-        .values(revoked_at=utcnow())
-    )
+        .values(revoked_at=now)
+    ).rowcount
+    revoked = session.execute(
+        update(ApiToken)
+        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+    ).rowcount
     session.flush()
     record_audit(
         session=session, actor=actor, action="user.password", entity="user", entity_id=user.id, entity_name=user.username,
-        before={"password": "（旧密码）"}, after={"password": "（新密码）"},
+        before={"password": "（旧密码）"},
+        after={"password": "（新密码）", "sessions_ended": ended, "tokens_revoked": revoked},
     )  # fmt: skip
     return user
 
@@ -471,6 +477,13 @@ def ensure_demo_accounts(
             mark = "（新建）" if user.username in created else ""
             echo(f"  {user.username:<8} {ROLE_LABELS[user.role]}{units}{mark}")
     return created
+
+
+def demo_password_accounts(*, session: Session) -> list[str]:
+    """The active demo accounts that still log in with the demo password."""
+    names = [name for name, *_ in DEMO_ACCOUNTS]
+    users = session.scalars(select(User).where(User.username.in_(names), User.active).order_by(User.username))
+    return [u.username for u in users if security.verify_password(u.password_hash, DEMO_PASSWORD)]
 
 
 def demo_accounts_exist(*, session: Session) -> bool:

@@ -32,11 +32,17 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from app.cli import CliError
+    from app.core.config import get_settings
+    from app.core.preflight import UnsafeProduction, refuse_unsafe_start
     from app.db.migrate import NOT_MIGRATED, is_at_head
     from app.db.session import get_engine
 
     if not is_at_head(get_engine()):
         raise CliError(NOT_MIGRATED)
+    try:
+        refuse_unsafe_start(get_settings())
+    except UnsafeProduction as exc:
+        raise CliError(str(exc), exit_code=2) from None
     uvicorn.run("app.main:create_app", factory=True, host=args.host, port=args.port, workers=args.workers)
     return 0
 

@@ -15,8 +15,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     imp.set_defaults(func=_import)
 
-    seed = sub.add_parser("seed", help="载入 seeds/ 中的样例表和默认评分规则（开发模式另建演示账号）")
+    seed = sub.add_parser("seed", help="载入默认评分规则和 seeds/ 中的样例表（--demo 另建演示账号）")
     seed.add_argument("--if-empty", action="store_true", help="仅当数据库中还没有项目时导入样例表")
+    seed.add_argument(
+        "--demo",
+        action="store_true",
+        help="开发模式：另建演示账号 admin、finance、dept（密码 demo；make run 使用）",
+    )
     seed.set_defaults(func=_seed)
 
 
@@ -99,6 +104,7 @@ def _seed(args: argparse.Namespace) -> int:
     from sqlalchemy import func, select
 
     from app.accounts.service import ensure_demo_accounts
+    from app.cli import CliError
     from app.core.config import get_settings
     from app.db.models import Project
     from app.db.session import session_scope
@@ -106,8 +112,11 @@ def _seed(args: argparse.Namespace) -> int:
 
     _require_migrated()
     settings = get_settings()
+    if args.demo and settings.environment != "development":
+        raise CliError("演示账号只能在开发模式（JIXIAO_ENV=development）下创建")
     with session_scope() as session:
-        ensure_demo_accounts(session=session, settings=settings)  # development mode only
+        if args.demo:
+            ensure_demo_accounts(session=session, settings=settings)
         ensure_default_policies(session=session)  # central_2020 v1, once
     with session_scope() as session:
         has_projects = session.scalar(select(func.count()).select_from(Project)) > 0

@@ -34,7 +34,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     ena.add_argument("name")
     ena.set_defaults(func=_user_enable)
 
-    pwd = user_sub.add_parser("password", help="重设密码（新密码从标准输入读取）")
+    pwd = user_sub.add_parser("password", help="重设密码（新密码从标准输入读取；同时结束其登录并吊销其令牌）")
     pwd.add_argument("name")
     pwd.set_defaults(func=_user_password)
 
@@ -217,7 +217,7 @@ def _user_password(args: argparse.Namespace) -> int:
             session=session, actor=cli_actor(), username=args.name, password=password
         )
     )
-    print(f"已重设用户 {args.name.strip().lower()} 的密码（其已登录的浏览器需重新登录）")
+    print(f"已重设用户 {args.name.strip().lower()} 的密码（其已登录的浏览器需重新登录，其 API 令牌已吊销）")
     return 0
 
 

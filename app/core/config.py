@@ -1,7 +1,8 @@
 """Settings from the environment (DATABASE_URL, SECRET_KEY, JIXIAO_ENV, JIXIAO_REQUEST_SLOTS).
 
-Pattern from full-stack-fastapi-template: one typed settings object; production refuses the
-default secret key.
+Pattern from full-stack-fastapi-template: one typed settings object. A server in production
+mode refuses to start with a weak ``SECRET_KEY`` (``secret_key_problem``, checked by
+``app.core.preflight`` when the application is built).
 """
 
 from __future__ import annotations
@@ -10,11 +11,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_SECRET = "change-me-in-production"
+MIN_SECRET_BYTES = 32  # the session cookie and the CSRF tokens are HMACs with this key
 
 
 class Settings(BaseSettings):
@@ -32,11 +34,19 @@ class Settings(BaseSettings):
     # Where `make run` loads seed tables from when the database is empty.
     seeds_dir: Path = Field(default=PROJECT_ROOT / "seeds", validation_alias="JIXIAO_SEEDS_DIR")
 
-    @model_validator(mode="after")
-    def _refuse_default_secret(self) -> Settings:
-        if self.environment == "production" and self.secret_key == DEFAULT_SECRET:
-            raise ValueError("生产模式下必须设置 SECRET_KEY（不能使用默认密钥）")
-        return self
+    # Send Strict-Transport-Security: only when every visitor reaches the site over https.
+    https: bool = Field(default=False, validation_alias="JIXIAO_HTTPS")
+
+    def secret_key_problem(self) -> str | None:
+        """Why ``SECRET_KEY`` is unfit for production (empty, the default, or too short), or None."""
+        key = self.secret_key or ""
+        if not key.strip():
+            return "SECRET_KEY 为空"
+        if key == DEFAULT_SECRET:
+            return "SECRET_KEY 仍是默认值"
+        if len(key.encode()) < MIN_SECRET_BYTES:
+            return f"SECRET_KEY 太短（{len(key.encode())} 字节，至少 {MIN_SECRET_BYTES} 字节）"
+        return None
 
     @property
     def is_sqlite(self) -> bool:
