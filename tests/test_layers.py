@@ -41,6 +41,7 @@ PURE = (
     "app.scoring.explain",
     "app.scoring.case",
     "app.scoring.input_kinds",
+    "app.scoring.input_shapes",
     "app.reports.charts",
     "app.demo.vocab",
     "app.demo.values",
