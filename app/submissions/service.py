@@ -325,10 +325,40 @@ def preview_entry(
     """The score the project would have with ``entry`` saved (its valid fields), and the plan with
     its errors — for recomputing while a clerk types. Nothing is written."""
     plan = prepare_entry(session=session, project=project, entry=entry)
+    return candidate_view(session, plan), plan
+
+
+def candidate_view(session: Session, plan: EntryPlan) -> ScoreView:
+    """The score the project would have with ``plan`` written (nothing is written)."""
     try:
-        return ScoreView(_candidate_case(session, plan).score()), plan
+        return ScoreView(_candidate_case(session, plan).score())
     except ScoringError as exc:
-        return ScoreView(None, str(exc)), plan
+        return ScoreView(None, str(exc))
+
+
+def missing_after(*, session: Session, plan: EntryPlan) -> list[Missing]:
+    """What would still keep the project from being submitted once ``plan`` is written — the
+    list ``missing_items`` gives the form, for an upload's preview. Fields ``plan`` refuses are
+    left out (their error says what is wrong). Nothing is written."""
+    project = plan.project
+    updates = plan.project_updates
+
+    def indicator(ind: Indicator) -> Any:
+        cols = plan.actual_updates.get(ind.id)
+        if cols is None:
+            return ind
+        actual = SimpleNamespace(**cols) if any(cols[c] for c in E.ACTUAL_COLUMNS) else None
+        return SimpleNamespace(id=ind.id, name=ind.name, position=ind.position, direction=ind.direction,
+                               actual=actual)  # fmt: skip
+
+    after = SimpleNamespace(
+        budget_reason=updates.get("budget_reason", project.budget_reason),
+        goal_actual=updates.get("goal_actual", project.goal_actual),
+        indicators=[indicator(ind) for ind in project.indicators],
+    )
+    refused = plan.error_map()
+    view = candidate_view(session, plan)
+    return [m for m in missing_items(after, view) if m.field not in refused]  # type: ignore[arg-type]
 
 
 def differences(*, project: Project, entry: E.ProjectEntry) -> list[FieldChange]:

@@ -246,6 +246,7 @@ class SheetPreview:
     errors: list[str] = field(default_factory=list)
     plan: service.EntryPlan | None = None
     skipped: str | None = None  # a project that cannot be edited, left as it is: why
+    missing: list[service.Missing] = field(default_factory=list)  # what submitting would still need
 
     @property
     def title(self) -> str:
@@ -268,6 +269,11 @@ class UploadPreview:
     @property
     def change_count(self) -> int:
         return sum(len(s.changes) for s in self.sheets)
+
+    @property
+    def incomplete(self) -> int:
+        """Projects that could not be submitted yet as uploaded (a draft may be partial)."""
+        return sum(1 for s in self.sheets if s.missing)
 
     @property
     def valid(self) -> bool:
@@ -416,6 +422,7 @@ def _check_sheet(session: Session, user: User, title: str, sheet: _Sheet, seen: 
         replace(c, after=f"{c.after}（{notes[c.field]}）") if c.field in notes else c for c in plan.changes
     ]
     out.errors += [f"{e.label}：{e.message}" for e in plan.errors]
+    out.missing = service.missing_after(session=session, plan=plan)
     return out
 
 
