@@ -42,6 +42,7 @@ PURE = (
     "app.scoring.case",
     "app.scoring.input_kinds",
     "app.scoring.input_shapes",
+    "app.submissions.fields",
     "app.reports.charts",
     "app.demo.vocab",
     "app.demo.values",

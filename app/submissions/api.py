@@ -52,13 +52,7 @@ def project_read(*, session, project: Project) -> ProjectRead:
         **ProjectSummary.of(row).model_dump(),
         goals=list(project.goals or []),
         goal_actual=project.goal_actual,
-        budget=BudgetRead(
-            amount_wan=project.amount_wan,
-            full_year_wan=project.full_year_budget_wan,
-            executed_wan=project.executed_wan,
-            budget_reason=project.budget_reason,
-            score=score.budget.to_json() if score and score.budget else None,
-        ),
+        budget=BudgetRead.of(project, score.budget.to_json() if score and score.budget else None),
         indicators=[
             IndicatorRead.of(ind, by_index[i].to_json() if by_index else None)
             for i, ind in enumerate(indicators)

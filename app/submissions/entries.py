@@ -15,12 +15,11 @@ date, ``na-ID`` 不适用, ``nr-ID`` its reason, ``r-ID`` 偏差原因分析及�
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
 from app.db.models import Indicator, IndicatorActual
-from app.scoring.actuals import ActualError, read_number
 from app.scoring.input_kinds import DEFAULT_RULES, EntryRules, kind_of, shape_of
 from app.scoring.input_shapes import (
     VALUE_ATTRS,
@@ -29,51 +28,74 @@ from app.scoring.input_shapes import (
     EntryError,
     Reading,
     Shape,
-    clean,
-    fits,
 )
+from app.submissions import fields as F
+from app.submissions.fields import INDICATOR_FIELDS, TEXT_MAX, api_loc, field_label, read_amount, read_text
 from app.targets.types import Target
 
-__all__ = ["ActualEntry", "EntryError", "VALUE_COLUMNS"]  # re-exported: the entry's vocabulary
+# re-exported: the entry's vocabulary
+__all__ = [
+    "TEXT_MAX",
+    "VALUE_COLUMNS",
+    "ActualEntry",
+    "EntryError",
+    "api_loc",
+    "field_label",
+    "read_amount",
+    "read_text",
+]
 
-TEXT_MAX = 4000
 INPUT_KINDS = ("number", "grade", "date", "reference")
 TEXT_COLUMNS = ("na_reason", "reason")
 ACTUAL_COLUMNS = VALUE_COLUMNS + TEXT_COLUMNS
-WAN = Target(raw="", kind="numeric", unit="万元")
-
-# Field prefix → what it is, for labels in messages, change lists and the audit page.
-FIELD_LABELS = {
-    "a": "实际完成值",
-    "b": "基数",
-    "g": "评价等级",
-    "s": "评分",
-    "d": "完成日期",
-    "na": "不适用",
-    "nr": "不适用理由",
-    "r": "偏差原因分析及改进措施",
-}
-PROJECT_FIELDS = {
-    "full_year_wan": "全年预算数（万元）",
-    "executed_wan": "全年执行数（万元）",
-    "goal_actual": "年度总体目标实际完成情况",
-    "budget_reason": "预算执行偏差原因",
-}
-# API body location of a form field (contracts/README.md: ``actuals[].actual``, ``.reason``).
-API_PART = {"a": "actual", "b": "actual", "g": "actual", "s": "actual", "d": "actual", "na": "actual",
-            "nr": "na_reason", "r": "reason"}  # fmt: skip
+FIELD_LABELS = {f.prefix: f.label for f in INDICATOR_FIELDS}  # form-field prefix → label
+PROJECT_FIELDS = {f.name: f.label for f in F.PROJECT_FIELDS}  # project form field → label
+_FIELD_NAMES = frozenset(PROJECT_FIELDS)
 
 
-@dataclass(slots=True)
 class ProjectEntry:
-    """A save: ``None`` leaves a project field as stored; ``actuals`` only the indicators sent."""
+    """A save: ``None`` leaves a project field as stored; ``actuals`` only the indicators sent.
 
-    version: int | None = None
-    full_year_wan: str | None = None
-    executed_wan: str | None = None
-    goal_actual: str | None = None
-    budget_reason: str | None = None
-    actuals: dict[int, ActualEntry] = field(default_factory=dict)
+    The project fields (``app.submissions.fields.PROJECT_FIELDS``) are attributes by their form
+    name: ``entry.executed_wan``; ``ProjectEntry(version=3, goal_actual="…")``.
+    """
+
+    __slots__ = ("version", "actuals", "values")
+
+    def __init__(
+        self, version: int | None = None, actuals: dict[int, ActualEntry] | None = None, **values: str | None
+    ) -> None:
+        unknown = set(values) - _FIELD_NAMES
+        if unknown:
+            raise TypeError(f"unknown entry fields: {sorted(unknown)}")
+        object.__setattr__(self, "version", version)
+        object.__setattr__(self, "actuals", {} if actuals is None else actuals)
+        object.__setattr__(self, "values", dict.fromkeys(PROJECT_FIELDS) | values)
+
+    def __getattr__(self, name: str) -> Any:
+        if name != "values" and name in _FIELD_NAMES:
+            return self.values[name]
+        raise AttributeError(name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in _FIELD_NAMES:
+            self.values[name] = value
+        else:
+            object.__setattr__(self, name, value)
+
+    def copy(self, *, actuals: dict[int, ActualEntry] | None = None) -> ProjectEntry:
+        """A copy with its own field values (and ``actuals`` when given, else the same dict)."""
+        return ProjectEntry(self.version, self.actuals if actuals is None else actuals, **self.values)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, ProjectEntry):
+            return NotImplemented
+        return (self.version, self.values, self.actuals) == (other.version, other.values, other.actuals)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"ProjectEntry(version={self.version!r}, {self.values!r}, actuals={self.actuals!r})"
 
 
 def shape(ind: Indicator) -> Shape:
@@ -89,25 +111,6 @@ def input_kind(ind: Indicator) -> str:
 def primary_field(ind: Indicator) -> str:
     """The form field a missing actual links to."""
     return f"{shape(ind).primary}-{ind.id}"
-
-
-def field_label(name: str) -> str:
-    if name in PROJECT_FIELDS:
-        return PROJECT_FIELDS[name]
-    return FIELD_LABELS.get(name.split("-", 1)[0], name)
-
-
-def api_loc(name: str) -> tuple[str | int, ...]:
-    """Where a form field lives in the API body: ``("actuals", 12, "actual")``, ``("budget", …)``."""
-    if name in ("full_year_wan", "executed_wan"):
-        return ("budget", name)
-    if name in PROJECT_FIELDS:
-        return (name,)
-    prefix, _, ident = name.partition("-")
-    loc: tuple[str | int, ...] = ("actuals", int(ident), API_PART.get(prefix, "actual"))
-    if prefix in ("b", "s"):
-        loc += ({"b": "baseline", "s": "score"}[prefix],)
-    return loc
 
 
 # ------------------------------------------------------------------------------ stored → entry
@@ -183,29 +186,6 @@ def read_value(
     return shape(ind).read(e, reading)
 
 
-def read_amount(name: str, text: str | None) -> Decimal | None:
-    """全年预算数 / 全年执行数 in 万元 (``85000元`` converts); empty → None; never negative."""
-    text = clean(name, text)
-    if not text:
-        return None
-    try:
-        value = read_number(text, WAN).value
-    except ActualError as exc:
-        raise EntryError(name, exc.message.replace("应填写数字", "应填写金额"), "invalid_amount") from None
-    if value < 0:
-        raise EntryError(name, f"金额不能为负数，收到“{text}”", "invalid_amount")
-    return fits(
-        name, value, 4, 18, places_message="金额最多精确到 0.0001 万元（1 元）", code="invalid_amount"
-    )
-
-
-def read_text(name: str, text: str | None) -> str | None:
-    text = clean(name, text)
-    if len(text) > TEXT_MAX:
-        raise EntryError(name, f"内容过长：最多 {TEXT_MAX} 字，现有 {len(text)} 字", "too_long")
-    return text or None
-
-
 # ------------------------------------------------------------------------------ inputs → entries
 
 
@@ -217,28 +197,19 @@ def entry_from_form(form: Mapping[str, Any], indicators: list[Indicator]) -> Pro
         return value if isinstance(value, str) else None
 
     version = get("version")
-    entry = ProjectEntry(
-        version=int(version) if version and version.strip().isdigit() else None,
-        full_year_wan=get("full_year_wan"),
-        executed_wan=get("executed_wan"),
-        goal_actual=get("goal_actual"),
-        budget_reason=get("budget_reason"),
-    )
+    entry = ProjectEntry(version=int(version) if version and version.strip().isdigit() else None)
+    for f in F.PROJECT_FIELDS:
+        setattr(entry, f.name, get(f.name))
     for ind in indicators:
         i = ind.id
         keys = (f"a-{i}", f"b-{i}", f"g-{i}", f"d-{i}", f"r-{i}")
         if not any(k in form for k in keys):
             continue
-        entry.actuals[i] = ActualEntry(
-            value=get(f"a-{i}") or "",
-            baseline=get(f"b-{i}") or "",
-            grade=get(f"g-{i}") or "",
-            score=get(f"s-{i}") or "",
-            date=get(f"d-{i}") or "",
-            not_applicable=bool(get(f"na-{i}")),
-            na_reason=get(f"nr-{i}") or "",
-            reason=get(f"r-{i}") or "",
-        )
+        typed = ActualEntry()
+        for f in INDICATOR_FIELDS:
+            text = get(f.name(i))
+            setattr(typed, f.attr, bool(text) if f.attr == "not_applicable" else text or "")
+        entry.actuals[i] = typed
     return entry
 
 

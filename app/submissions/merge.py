@@ -27,15 +27,14 @@ from typing import Any
 
 from app.db.models import Indicator, Project
 from app.submissions import entries as E
-from app.submissions.service import PROJECT_COLUMNS, FieldChange, indicator_label
-from app.targets.types import decimal_str
+from app.submissions import fields as F
+from app.submissions.service import FieldChange, indicator_label
 
 LOADED_FIELD = "loaded"
 KEEP_PREFIX = "keep-"
 VALUE_ATTRS = ("value", "baseline", "grade", "score", "date", "not_applicable")
 # Form field prefix → ActualEntry attribute (the inverse of entries.entry_from_form).
-FORM_ATTRS = {"a": "value", "b": "baseline", "g": "grade", "s": "score", "d": "date", "na": "not_applicable",
-              "nr": "na_reason", "r": "reason"}  # fmt: skip
+FORM_ATTRS = {f.prefix: f.attr for f in F.INDICATOR_FIELDS}
 
 
 # ------------------------------------------------------------------------------ the loaded values
@@ -44,9 +43,8 @@ FORM_ATTRS = {"a": "value", "b": "baseline", "g": "grade", "s": "score", "d": "d
 def stored_form(project: Project) -> dict[str, str]:
     """The stored values of ``project`` under the form's field names (what a fresh page shows)."""
     out: dict[str, str] = {}
-    for name, column in PROJECT_COLUMNS.items():
-        value = getattr(project, column)
-        out[name] = (decimal_str(value) or "") if name.endswith("_wan") else (value or "")
+    for f in F.PROJECT_FIELDS:
+        out[f.name] = f.kind.shown(getattr(project, f.column))
     for ind in project.indicators:
         e = E.stored_entry(ind)
         for prefix, attr in FORM_ATTRS.items():
@@ -97,7 +95,7 @@ class Group:
 def _project_key(name: str, text: str | None) -> Any:
     """A project field as read (``1.50`` = ``1.5``); an unreadable one as its stripped text."""
     try:
-        return E.read_amount(name, text) if name.endswith("_wan") else E.read_text(name, text)
+        return F.BY_NAME[name].kind.read(name, text)
     except E.EntryError:
         return ("unreadable", (text or "").strip())
 
@@ -155,7 +153,7 @@ def _indicator_groups(ind: Indicator) -> list[Group]:
 
 def groups_of(project: Project) -> list[Group]:
     """Every field group of the form, in the form's order."""
-    out = [_project_group(name) for name in PROJECT_COLUMNS]
+    out = [_project_group(f.name) for f in F.PROJECT_FIELDS]
     for ind in sorted(project.indicators, key=lambda r: r.position):
         out.extend(_indicator_groups(ind))
     return out
@@ -184,8 +182,8 @@ class Merge:
 def _filled(mine: E.ProjectEntry, theirs: E.ProjectEntry, project: Project) -> E.ProjectEntry:
     """``mine`` with what it does not carry (a project field left None, an indicator not on the
     form) taken from the stored side: an absent field is no change."""
-    out = replace(mine, actuals=dict(mine.actuals))
-    for name in PROJECT_COLUMNS:
+    out = mine.copy(actuals=dict(mine.actuals))
+    for name in F.BY_NAME:
         if getattr(out, name) is None:
             setattr(out, name, getattr(theirs, name))
     for ind in project.indicators:
@@ -199,7 +197,7 @@ def merge(*, project: Project, base: E.ProjectEntry | None, mine: E.ProjectEntry
     docstring). The result's entry carries the current version; clashes hold the posted value."""
     theirs = stored_entry(project)
     mine = _filled(mine, theirs, project)
-    result = Merge(replace(theirs, actuals={i: replace(a) for i, a in theirs.actuals.items()}))
+    result = Merge(theirs.copy(actuals={i: replace(a) for i, a in theirs.actuals.items()}))
     for group in groups_of(project):
         ours, stored = group.key(mine), group.key(theirs)
         if ours == stored:
@@ -228,7 +226,7 @@ def apply_choices(
     chosen = [g for g in groups_of(project) if form.get(KEEP_PREFIX + g.field) == "stored"]
     if not chosen:
         return entry
-    entry = replace(entry, actuals={i: replace(a) for i, a in entry.actuals.items()})
+    entry = entry.copy(actuals={i: replace(a) for i, a in entry.actuals.items()})
     for group in chosen:
         group.copy(base, entry)
     return entry

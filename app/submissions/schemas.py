@@ -11,23 +11,33 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from app.core.errors import ErrorItem
 from app.db.models import Indicator, Project, ProjectStatusEvent
 from app.scoring.actuals import GRADE_LABELS
 from app.submissions import entries as E
+from app.submissions import fields as F
 from app.submissions.queries import ProjectRow
 from app.submissions.status import STATUS_LABELS
 
 # ------------------------------------------------------------------------------ request bodies
 
 
-class BudgetIn(BaseModel):
+def _body_fields(group: str | None) -> dict[str, Any]:
+    """The request body's project fields (``app.submissions.fields``) under ``group``."""
+    return {
+        f.api_key: (f.kind.api_type | str | None, Field(None, description=f.label))
+        for f in F.PROJECT_FIELDS
+        if f.api_group == group
+    }
+
+
+class _Forbid(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    full_year_wan: Decimal | str | None = Field(None, description="全年预算数（万元）")
-    executed_wan: Decimal | str | None = Field(None, description="全年执行数（万元）")
+
+BudgetIn = create_model("BudgetIn", __base__=_Forbid, **_body_fields("budget"))
 
 
 class ActualIn(BaseModel):
@@ -43,28 +53,21 @@ class ActualIn(BaseModel):
     na_reason: str | None = Field(None, description="不适用的理由")
 
 
-class ActualsUpdate(BaseModel):
+class _ActualsUpdate(_Forbid):
     """``PUT /projects/{id}/actuals``. Fields left out stay as stored (a draft may be partial)."""
 
-    model_config = ConfigDict(extra="forbid")
-
     version: int = Field(description="读取项目时得到的版本号；已被他人修改时返回 409")
-    budget: BudgetIn | None = None
-    goal_actual: str | None = Field(None, description="年度总体目标实际完成情况")
-    budget_reason: str | None = Field(None, description="预算执行率偏差原因")
+    budget: BudgetIn | None = None  # type: ignore[valid-type]
     actuals: list[ActualIn] = Field(default_factory=list)
 
     def to_entry(self, project: Project) -> tuple[E.ProjectEntry, list[ErrorItem]]:
         """The body as a ``ProjectEntry`` over the stored values, and the body's shape errors."""
         entry = E.ProjectEntry(version=self.version)
         errors: list[ErrorItem] = []
-        if self.budget is not None:
-            for name in ("full_year_wan", "executed_wan"):
-                if name in self.budget.model_fields_set:
-                    setattr(entry, name, E.api_text(getattr(self.budget, name)))
-        for name in ("goal_actual", "budget_reason"):
-            if name in self.model_fields_set:
-                setattr(entry, name, getattr(self, name) or "")
+        for f in F.PROJECT_FIELDS:
+            holder = self if f.api_group is None else getattr(self, f.api_group)
+            if holder is not None and f.api_key in holder.model_fields_set:
+                setattr(entry, f.name, E.api_text(getattr(holder, f.api_key)))
         by_id = {ind.id: ind for ind in project.indicators}
         for n, item in enumerate(self.actuals):
             ind = by_id.get(item.indicator_id)
@@ -99,6 +102,11 @@ class ActualsUpdate(BaseModel):
                 typed.na_reason = item.na_reason or ""
             entry.actuals[ind.id] = typed
         return entry, errors
+
+
+ActualsUpdate = create_model(
+    "ActualsUpdate", __base__=_ActualsUpdate, __doc__=_ActualsUpdate.__doc__, **_body_fields(None)
+)
 
 
 # ------------------------------------------------------------------------------ responses
@@ -239,12 +247,22 @@ class IndicatorRead(BaseModel):
         )
 
 
-class BudgetRead(BaseModel):
+class _BudgetRead(BaseModel):
     amount_wan: Decimal | None = Field(description="年初预算数（万元）")
-    full_year_wan: Decimal | None = Field(description="全年预算数（万元）")
-    executed_wan: Decimal | None = Field(description="全年执行数（万元）")
-    budget_reason: str | None
     score: dict[str, Any] | None = Field(description="预算执行率及其得分")
+
+    @classmethod
+    def of(cls, project: Project, score: dict[str, Any] | None) -> _BudgetRead:
+        stored = {f.api_out[-1]: getattr(project, f.column) for f in _BUDGET_OUT}
+        return cls(amount_wan=project.amount_wan, score=score, **stored)
+
+
+_BUDGET_OUT = tuple(f for f in F.PROJECT_FIELDS if f.api_out[:-1] == ("budget",))
+BudgetRead = create_model(
+    "BudgetRead",
+    __base__=_BudgetRead,
+    **{f.api_out[-1]: (f.kind.api_type | None, Field(description=f.label)) for f in _BUDGET_OUT},
+)
 
 
 class EventRead(BaseModel):

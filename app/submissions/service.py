@@ -45,8 +45,8 @@ from app.scoring.engine import Budget, ProjectScore, ScoringError
 from app.scoring.input_kinds import EntryRules, execution_refusal
 from app.scoring.policy import Policy
 from app.submissions import entries as E
+from app.submissions import fields as F
 from app.submissions.status import change_status, ensure_editable
-from app.targets.types import decimal_str
 
 AUDIT_ACTION_LABELS.update(
     {
@@ -56,35 +56,13 @@ AUDIT_ACTION_LABELS.update(
         "project.entry": "修改预算执行及目标完成情况",
     }
 )
-AUDIT_FIELD_LABELS.update(
-    {
-        "raw": "填写内容",
-        "value": "实际完成值",
-        "grade": "评价等级",
-        "manual_score": "评分",
-        "completed_on": "完成日期",
-        "baseline": "基数",
-        "not_applicable": "不适用",
-        "na_reason": "不适用理由",
-        "reason": "偏差原因分析及改进措施",
-        "full_year_budget_wan": "全年预算数（万元）",
-        "executed_wan": "全年执行数（万元）",
-        "goal_actual": "年度总体目标实际完成情况",
-        "budget_reason": "预算执行偏差原因",
-        "version": "版本",
-    }
-)
+AUDIT_FIELD_LABELS.update(F.AUDIT_LABELS)
 AUDIT_VALUE_LABELS.setdefault("grade", dict(GRADE_LABELS))
 AUDIT_ACTION_LABELS.setdefault("project.status", "项目状态变更")
 
 ENTRY_ACTIONS = ("actual.create", "actual.update", "actual.delete", "project.entry")
 # ProjectEntry field → Project column.
-PROJECT_COLUMNS = {
-    "full_year_wan": "full_year_budget_wan",
-    "executed_wan": "executed_wan",
-    "goal_actual": "goal_actual",
-    "budget_reason": "budget_reason",
-}
+PROJECT_COLUMNS = {f.name: f.column for f in F.PROJECT_FIELDS}
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,10 +158,6 @@ def _indicators(project: Project) -> list[Indicator]:
     return sorted(project.indicators, key=lambda r: r.position)
 
 
-def _amount_text(value: Decimal | None) -> str:
-    return decimal_str(value) or ""
-
-
 # ------------------------------------------------------------------------------ planning
 
 
@@ -191,20 +165,19 @@ def prepare_entry(*, session: Session, project: Project, entry: E.ProjectEntry) 
     """Validate ``entry`` against the stored project and plan its changes (nothing is written)."""
     plan = EntryPlan(project)
     rules = EntryRules.of(scoring.policy_for_year(session=session, year=project.year).settings)
-    for name, column in PROJECT_COLUMNS.items():
-        text = getattr(entry, name)
+    for f in F.PROJECT_FIELDS:
+        text = getattr(entry, f.name)
         if text is None:
             continue
-        old = getattr(project, column)
+        old = getattr(project, f.column)
         try:
-            new = E.read_amount(name, text) if name.endswith("_wan") else E.read_text(name, text)
+            new = f.kind.read(f.name, text)
         except E.EntryError as exc:
-            plan.errors.append(FieldError(name, E.field_label(name), exc.message, exc.code))
+            plan.errors.append(FieldError(f.name, f.label, exc.message, exc.code))
             continue
         if new != old:
-            plan.project_updates[column] = new
-            shown = _amount_text if name.endswith("_wan") else (lambda v: v or "")
-            plan.changes.append(FieldChange(name, E.field_label(name), shown(old), shown(new)))
+            plan.project_updates[f.column] = new
+            plan.changes.append(FieldChange(f.name, f.label, f.kind.shown(old), f.kind.shown(new)))
     _check_execution(plan, rules)
 
     by_id = {ind.id: ind for ind in project.indicators}
@@ -352,8 +325,7 @@ def missing_after(*, session: Session, plan: EntryPlan) -> list[Missing]:
                                actual=actual)  # fmt: skip
 
     after = SimpleNamespace(
-        budget_reason=updates.get("budget_reason", project.budget_reason),
-        goal_actual=updates.get("goal_actual", project.goal_actual),
+        **{c: updates.get(c, getattr(project, c)) for c in F.ENTRY_COLUMNS},
         indicators=[indicator(ind) for ind in project.indicators],
     )
     refused = plan.error_map()
@@ -365,18 +337,17 @@ def differences(*, project: Project, entry: E.ProjectEntry) -> list[FieldChange]
     """Fields where ``entry`` differs from what is stored (before = stored, after = sent), read
     leniently: an unreadable input counts as different."""
     out: list[FieldChange] = []
-    for name, column in PROJECT_COLUMNS.items():
-        text = getattr(entry, name)
+    for f in F.PROJECT_FIELDS:
+        text = getattr(entry, f.name)
         if text is None:
             continue
-        old = getattr(project, column)
+        old = getattr(project, f.column)
         try:
-            new = E.read_amount(name, text) if name.endswith("_wan") else E.read_text(name, text)
+            new = f.kind.read(f.name, text)
         except E.EntryError:
             new = text
         if new != old:
-            shown = _amount_text(old) if name.endswith("_wan") else (old or "")
-            out.append(FieldChange(name, E.field_label(name), shown, text.strip()))
+            out.append(FieldChange(f.name, f.label, f.kind.shown(old), text.strip()))
     for ind in _indicators(project):
         typed = entry.actuals.get(ind.id)
         if typed is None:
@@ -612,8 +583,9 @@ def missing_items(project: Project, view: ScoreView) -> list[Missing]:
                 "reason_required",
             )
         )
-    if not (project.goal_actual or "").strip():
-        out.append(Missing("goal_actual", E.field_label("goal_actual"), "未填写", "goal_actual_missing"))
+    for f in F.PROJECT_FIELDS:
+        if f.required and not f.kind.shown(getattr(project, f.column)).strip():
+            out.append(Missing(f.name, f.label, "未填写", f.required))
     for ind, r in zip(_indicators(project), score.indicators, strict=True):
         a = ind.actual
         if a is not None and a.not_applicable:

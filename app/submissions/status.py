@@ -25,6 +25,7 @@ from app.accounts.audit import Actor, record_audit
 from app.core.errors import Conflict
 from app.db.models import Indicator, IndicatorActual, Project, ProjectStatusEvent
 from app.db.models.accounts import User
+from app.submissions import fields as F
 
 STATUS_LABELS = {
     "not_started": "未填报",
@@ -45,7 +46,7 @@ STEPS = {
 
 DISPLAY_STATUSES = tuple(STATUS_LABELS)  # the one vocabulary, in the order lists show it
 # Project columns a clerk fills besides the indicators' actuals.
-ENTRY_COLUMNS = ("full_year_budget_wan", "executed_wan", "goal_actual", "budget_reason")
+ENTRY_COLUMNS = F.ENTRY_COLUMNS
 
 
 def has_entries(project: Project) -> bool:

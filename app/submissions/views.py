@@ -16,12 +16,12 @@ from app.scoring.engine import BudgetScore, IndicatorScore
 from app.scoring.explain import REASON_GIVEN, REASON_NEEDED
 from app.scoring.input_shapes import OPERATORS
 from app.submissions import entries as E
+from app.submissions import fields as F
 from app.submissions import queries
 from app.submissions.merge import KEEP_PREFIX, LOADED_FIELD, loaded_token
 from app.submissions.service import FieldChange, Missing, ScoreView, score_of
 from app.submissions.status import EDITABLE, STATUS_LABELS
 from app.targets.queries import group_indicators
-from app.targets.types import decimal_str
 
 # The select shows short labels (the column is narrow); the full wording is the option's title.
 GRADE_SHORT = {
@@ -93,12 +93,17 @@ class RowView:
 
 @dataclass(slots=True)
 class BudgetView:
+    """The funds block and the goal box: each project field (``app.submissions.fields``) as
+    typed or stored, by its form name (``budget.executed_wan``)."""
+
     amount_wan: Decimal | None
-    full_year_wan: str
-    executed_wan: str
-    budget_reason: str
-    goal_actual: str
     score: BudgetScore | None
+    values: dict[str, str]
+
+    def __getattr__(self, name: str) -> str:
+        if name != "values" and name in F.BY_NAME:
+            return self.values[name]
+        raise AttributeError(name)
 
 
 def form_context(
@@ -143,11 +148,8 @@ def form_context(
 
     budget = BudgetView(
         amount_wan=project.amount_wan,
-        full_year_wan=pick("full_year_wan", decimal_str(project.full_year_budget_wan) or ""),
-        executed_wan=pick("executed_wan", decimal_str(project.executed_wan) or ""),
-        budget_reason=pick("budget_reason", project.budget_reason or ""),
-        goal_actual=pick("goal_actual", project.goal_actual or ""),
         score=view.score.budget if view.score else None,
+        values={f.name: pick(f.name, f.kind.shown(getattr(project, f.column))) for f in F.PROJECT_FIELDS},
     )
     reasons_by_name: dict[str, str] = {}
     for rv in row_views.values():
@@ -185,6 +187,7 @@ def form_context(
         "grade_choices": GRADE_CHOICES,
         "operators": OPERATORS,
         "field_labels": E.FIELD_LABELS,
+        "amount_fields": [f for f in F.PROJECT_FIELDS if f.is_amount],
     }
 
 

@@ -40,6 +40,7 @@ from app.scoring.actuals import GRADE_LABELS
 from app.scoring.input_kinds import cell_shown, cell_text
 from app.scoring.input_shapes import excel_number
 from app.submissions import entries as E
+from app.submissions import fields as F
 from app.submissions import queries, service
 from app.submissions.status import EDITABLE, STATUS_LABELS, display_status
 from app.targets.types import decimal_str
@@ -64,14 +65,8 @@ HEADERS = (
 )
 COLUMN = {key: i + 1 for i, (key, _, _) in enumerate(HEADERS)}
 HEADER_ID = HEADERS[0][1]
-LABELS = {
-    "project_id": "项目编号",
-    "version": "版本号（请勿修改）",
-    "full_year_wan": "全年预算数（万元）",
-    "executed_wan": "全年执行数（万元）",
-    "budget_reason": "预算执行偏差原因",
-    "goal_actual": "实际完成情况",
-}
+IDS = {"project_id": "项目编号", "version": "版本号（请勿修改）"}
+LABELS = IDS | {f.name: f.sheet_label for f in F.PROJECT_FIELDS}  # label cell texts
 YES = frozenset({"是", "√", "✓", "y", "yes", "true", "1", "不适用", "x"})
 
 INPUT_FILL = PatternFill("solid", fgColor="FFF8DC")
@@ -168,16 +163,18 @@ def _project_sheet(ws, project: Project) -> None:
     value("F3", excel_number(project.amount_wan))
     label("G3", "状态")
     value("H3", STATUS_LABELS[display_status(project)])
-    label("A4", LABELS["full_year_wan"])
-    value("B4", excel_number(project.full_year_budget_wan), entry=True)
-    label("C4", LABELS["executed_wan"])
-    value("D4", excel_number(project.executed_wan), entry=True)
-    label("E4", LABELS["budget_reason"])
-    value("F4", project.budget_reason, entry=True, merge_to=f"{last}4")
     label("A5", "年度总体目标")
     value("B5", "\n".join(project.goals or []), merge_to=f"{last}5")
-    label("A6", LABELS["goal_actual"])
-    value("B6", project.goal_actual, entry=True, merge_to=f"{last}6")
+    for f in F.PROJECT_FIELDS:
+        at = ws[f.sheet_cell]
+        stored = getattr(project, f.column)
+        label(f.sheet_cell, f.sheet_label)
+        value(
+            at.offset(column=1).coordinate,
+            excel_number(stored) if f.is_amount else stored,
+            entry=True,
+            merge_to=f"{last}{at.row}" if f.sheet_merge else None,
+        )
     ws.row_dimensions[5].height = 48
     ws.row_dimensions[6].height = 48
 
@@ -369,9 +366,7 @@ def _read_sheet(ws, formulas) -> _Sheet | None:  # noqa: ANN001 - openpyxl Works
     return _Sheet(
         project_id=labels[LABELS["project_id"]].value,
         version=labels.get(LABELS["version"], EMPTY_CELL).value,
-        fields={
-            k: labels.get(v, EMPTY_CELL) for k, v in LABELS.items() if k not in ("project_id", "version")
-        },
+        fields={f.name: labels.get(f.sheet_label, EMPTY_CELL) for f in F.PROJECT_FIELDS},
         rows=rows,
     )
 
@@ -440,13 +435,8 @@ def _entry_of(project: Project, sheet: _Sheet) -> tuple[E.ProjectEntry, list[str
             return ""
         return cell.text(unit)
 
-    amount = {k: read(sheet.fields[k]) for k in ("full_year_wan", "executed_wan")}
     entry = E.ProjectEntry(
-        version=project.version,
-        full_year_wan=amount["full_year_wan"],
-        executed_wan=amount["executed_wan"],
-        goal_actual=read(sheet.fields["goal_actual"]),
-        budget_reason=read(sheet.fields["budget_reason"]),
+        version=project.version, **{f.name: read(sheet.fields[f.name]) for f in F.PROJECT_FIELDS}
     )
     by_id = {ind.id: ind for ind in project.indicators}
     for row, ident, cells in sheet.rows:
