@@ -105,3 +105,26 @@ def test_a_complete_upload_lists_nothing_missing(app, db, clerk, world):
     data = clerk.get(f"/entry/projects/{project.id}/workbook.xlsx").content
     sheet = _preview(db, world, data).sheets[0]
     assert sheet.missing == [] and not sheet.errors
+
+
+def test_unit_workbook_lists_missing_items_only_for_the_sheets_that_change(db, clerk, world):
+    project = world.project()
+    inds = indicators(project)
+    data = clerk.get("/entry/workbook.xlsx", params={"year": 2023, "unit": "309001"}).content
+    wb = load_workbook(io.BytesIO(data))
+    ws = next(wb[n] for n in wb.sheetnames if _label_cell_or_none(wb[n]) == project.id)
+    _rows(ws)[inds[0].id]["actual"].value = 3
+
+    preview = _preview(db, world, _save(wb))
+    assert len(preview.sheets) == 8 and preview.valid
+    by_id = {s.project.id: s for s in preview.sheets}
+    assert f"a-{inds[1].id}" in [m.field for m in by_id[project.id].missing]
+    assert all(s.missing == [] for pid, s in by_id.items() if pid != project.id)  # untouched
+    assert preview.incomplete == 1
+
+
+def _label_cell_or_none(ws):
+    try:
+        return _label_cell(ws, "项目编号").value
+    except AssertionError:
+        return None

@@ -417,7 +417,8 @@ def _check_sheet(session: Session, user: User, title: str, sheet: _Sheet, seen: 
         replace(c, after=f"{c.after}（{notes[c.field]}）") if c.field in notes else c for c in plan.changes
     ]
     out.errors += [f"{e.label}：{e.message}" for e in plan.errors]
-    out.missing = service.missing_after(session=session, plan=plan)
+    if out.changes or out.errors:  # an untouched sheet of a unit workbook lists nothing
+        out.missing = service.missing_after(session=session, plan=plan)
     return out
 
 
