@@ -7,24 +7,16 @@ from __future__ import annotations
 import io
 import re
 
-import pytest
 from openpyxl import load_workbook
 
 from app.accounts import security
 from app.submissions import service, workbook
-from tests.accounts_support import csrf, logged_in
-from tests.entry_support import api_client, complete_body, indicators, make_entry_world
+from tests import test_entry_workbook as round_trip
+from tests.accounts_support import csrf
+from tests.entry_support import api_client, complete_body, indicators
 from tests.test_entry_workbook import _label_cell, _rows, _save, _upload
 
-
-@pytest.fixture
-def world(db):
-    return make_entry_world(db)
-
-
-@pytest.fixture
-def clerk(app, world):
-    return logged_in(app, world.dept)
+world, clerk = round_trip.world, round_trip.clerk  # the same fixtures
 
 
 def _partly_filled(clerk, project, *, unreadable: bool = False) -> bytes:
