@@ -8,8 +8,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select, update
 
-from app.accounts import security, service
-from app.db.models import LoginFailure, LoginSession
+from app.accounts import security, service, throttle
+from app.db.models import LoginSession, LoginThrottle
 from tests.accounts_support import PASSWORD, csrf, logged_in, login, login_form_token, make_user, make_world
 from tests.test_access_matrix import app_routes
 
@@ -181,7 +181,8 @@ def test_sixth_wrong_password_in_a_minute_is_throttled(app, db):
     for _ in range(5):
         assert _attempt(client, token, "alice", "wrong-password").status_code == 401
     sixth = _attempt(client, token, "alice", "wrong-password")
-    assert sixth.status_code == 429 and service.THROTTLED in sixth.text
+    assert sixth.status_code == 429 and service.THROTTLED in sixth.text and "1 分钟" in sixth.text
+    assert sixth.headers["Retry-After"] == "60"
     # even the right password waits: guessing must not be able to tell which one was right
     right = _attempt(client, token, "alice", PASSWORD)
     assert right.status_code == 429 and security.SESSION_COOKIE not in client.cookies
@@ -190,7 +191,9 @@ def test_sixth_wrong_password_in_a_minute_is_throttled(app, db):
         assert _attempt(client, token, "ghost", "wrong-password").status_code == 401
     assert _attempt(client, token, "ghost", "wrong-password").status_code == 429
     # a minute later the user can log in again
-    db.execute(update(LoginFailure).values(at=LoginFailure.at - timedelta(seconds=61)))
+    db.execute(
+        update(LoginThrottle).values(blocked_until=LoginThrottle.blocked_until - timedelta(seconds=61))
+    )
     assert _attempt(client, token, "alice", PASSWORD).status_code == 200  # redirect followed
     assert security.SESSION_COOKIE in client.cookies
 
@@ -204,13 +207,14 @@ def test_failures_are_counted_in_the_database_across_workers(app, db):
         client, token = (a, ta) if i % 2 else (b, tb)
         assert _attempt(client, token, "alice", "bad-password").status_code == 401
     assert _attempt(a, ta, "alice", PASSWORD).status_code == 429
-    assert db.scalar(select(LoginFailure).where(LoginFailure.username == "alice")) is not None
+    key = throttle.pair_key("alice", "testclient")
+    assert db.scalar(select(LoginThrottle.failures).where(LoginThrottle.key == key)) == 5
 
 
 def test_too_many_failures_from_one_address_are_throttled(app, db):
     client = TestClient(app)
     token = login_form_token(client)
-    for i in range(service.MAX_FAILURES_PER_ADDRESS):
+    for i in range(throttle.ADDRESS_FREE):
         assert _attempt(client, token, f"user{i}", "wrong-password").status_code == 401
     assert _attempt(client, token, "someone-new", "wrong-password").status_code == 429
 
@@ -331,7 +335,8 @@ def test_real_request_boundary_commits_failures_and_renders_error_pages(fresh_da
     api = TestClient(app)
     assert api.post("/api/v1/token", data={"username": "victim", "password": PASSWORD}).status_code == 429
     with session_scope() as session:
-        assert session.scalar(select(func.count()).select_from(LoginFailure)) == 5
+        key = throttle.pair_key("victim", "testclient")
+        assert session.scalar(select(LoginThrottle.failures).where(LoginThrottle.key == key)) == 5
 
 
 def test_the_request_commits_before_the_response_is_sent(fresh_database_url):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine
+from sqlalchemy import inspect as sa_inspect
 
 import app.db.models  # noqa: F401
 from app.db.base import Base
@@ -51,6 +52,7 @@ _ROWS_AT_0001 = [
     "INSERT INTO indicator_actual (indicator_id, raw, value, grade, manual_score, completed_on,"
     " baseline, not_applicable, na_reason, reason, updated_at)"
     " VALUES (1, '52次', 52, NULL, NULL, NULL, NULL, :false, NULL, '超额完成', :now)",
+    "INSERT INTO login_failure (id, username, address, at) VALUES (1, 'clerk', '10.0.0.7', :now)",
 ]
 
 
@@ -90,5 +92,30 @@ def test_upgrade_keeps_data_of_0001(fresh_database_url: str) -> None:
         assert (indicator.raw, indicator.kind, Decimal(str(indicator.points))) == ("50次", "numeric", 20)
         assert (actual.raw, Decimal(str(actual.value)), actual.reason) == ("52次", 52, "超额完成")
         assert units == ["309", "309001"]
+        with engine.connect() as conn:  # 0003: the per-attempt failures give way to counted keys
+            tables = set(sa_inspect(conn).get_table_names())
+            assert "login_failure" not in tables and "login_throttle" in tables
+            assert conn.execute(text("SELECT count(*) FROM login_throttle")).scalar() == 0
+            user = conn.execute(text("SELECT username, password_hash FROM app_user")).one()
+        assert tuple(user) == ("clerk", "x")
+    finally:
+        engine.dispose()
+
+
+def test_downgrade_from_head_to_0002_and_back(fresh_database_url: str) -> None:
+    from alembic import command
+    from sqlalchemy import text
+
+    from app.db.migrate import alembic_config
+
+    upgrade_to_head(fresh_database_url)
+    command.downgrade(alembic_config(fresh_database_url), "0002")
+    engine = create_engine(fresh_database_url)
+    try:
+        with engine.connect() as conn:
+            assert "login_failure" in set(sa_inspect(conn).get_table_names())
+            assert conn.execute(text("SELECT count(*) FROM login_failure")).scalar() == 0
+        upgrade_to_head(fresh_database_url)
+        assert is_at_head(engine)
     finally:
         engine.dispose()

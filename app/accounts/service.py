@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, joinedload
 
-from app.accounts import security
+from app.accounts import security, throttle
 from app.accounts.audit import Actor, record_audit
 from app.accounts.passwords import password_problems
 from app.accounts.roles import ROLE_LABELS, ROLES, SCOPES
@@ -29,19 +29,12 @@ from app.core.errors import (
     Unauthorized,
     Unprocessable,
 )
-from app.db.models.accounts import ApiToken, LoginFailure, LoginSession, User, UserUnit
-
-# Throttling (contracts: the 6th wrong password within a minute is refused). The per-address limit
-# is higher than the per-user one: a whole office may reach us through one proxy address.
-FAILURE_WINDOW = timedelta(minutes=1)
-MAX_FAILURES_PER_USER = 5
-MAX_FAILURES_PER_ADDRESS = 20
-FAILURE_RETENTION = timedelta(days=7)
+from app.db.models.accounts import ApiToken, LoginSession, User, UserUnit
 
 API_LOGIN_TOKEN_HOURS = 12  # lifetime of a token from POST /api/v1/token
 
 BAD_CREDENTIALS = "用户名或密码错误"
-THROTTLED = "登录失败次数过多，请 1 分钟后再试。"
+THROTTLED = "登录失败次数过多"
 
 DEMO_PASSWORD = "demo"
 DEMO_ACCOUNTS: tuple[tuple[str, str, tuple[str, ...], str], ...] = (
@@ -348,30 +341,25 @@ class LoginOutcome:
     error: AppError | None = None
 
 
-def _recent_failures(session: Session, column, value: str, since: datetime) -> int:
-    return session.scalar(select(func.count()).where(column == value, LoginFailure.at > since)) or 0
-
-
 def authenticate(
     *, session: Session, username: str, password: str, address: str, now: datetime | None = None
 ) -> LoginOutcome:
-    """Check a user name and password, throttled per user name and per address.
+    """Check a user name and password, throttled per (user name, address) and per address
+    (``app/accounts/throttle.py``: growing delays, never a lock-out of a name for everyone).
 
-    After ``MAX_FAILURES_PER_USER`` failures for a name (or ``MAX_FAILURES_PER_ADDRESS`` from an
-    address) within ``FAILURE_WINDOW`` every attempt is refused with the same message, whether the
-    account exists or not, and whether the password is right or not. Unknown names, disabled users
-    and wrong passwords all answer ``BAD_CREDENTIALS`` after the same argon2 work.
+    A throttled attempt is refused (429, ``Retry-After``) whether the account exists or not and
+    whether the password is right or not. Unknown names, disabled users and wrong passwords all
+    answer ``BAD_CREDENTIALS`` after the same argon2 work.
     """
     now = now or utcnow()
     name = normalize_username(username)[:64]
     address = (address or "unknown")[:64]
-    since = now - FAILURE_WINDOW
-    if (
-        _recent_failures(session, LoginFailure.username, name, since) >= MAX_FAILURES_PER_USER
-        or _recent_failures(session, LoginFailure.address, address, since) >= MAX_FAILURES_PER_ADDRESS
-    ):
+    reservation = throttle.reserve(session=session, username=name, address=address, now=now)
+    if reservation.retry_after is not None:
+        wait = reservation.retry_after
+        message = f"{THROTTLED}，请 {throttle.wait_text(wait)}后再试。"
         return LoginOutcome(
-            None, TooManyRequests(THROTTLED, code="login_throttled", headers={"Retry-After": "60"})
+            None, TooManyRequests(message, code="login_throttled", headers={"Retry-After": str(wait)})
         )
     user = session.scalar(select(User).where(User.username == name)) if name else None
     if user is None:
@@ -380,10 +368,10 @@ def authenticate(
     else:
         ok = security.verify_password(user.password_hash, password) and user.active
     if not ok:
-        session.add(LoginFailure(username=name, address=address, at=now))
-        session.execute(delete(LoginFailure).where(LoginFailure.at < now - FAILURE_RETENTION))
+        throttle.forget_old(session=session, now=now)
         session.flush()
         return LoginOutcome(None, Unauthorized(BAD_CREDENTIALS, code="bad_credentials"))
+    throttle.release(session=session, reservation=reservation)
     if security.needs_rehash(user.password_hash):
         user.password_hash = security.hash_password(password)
     return LoginOutcome(user)

@@ -96,7 +96,7 @@ def login(
     if outcome.error is not None or outcome.user is None:
         commit_despite_error(request)  # the failure just recorded must count for the throttle
         error = outcome.error
-        return _login_page(
+        page = _login_page(
             request,
             session,
             username=username,
@@ -104,6 +104,9 @@ def login(
             errors={"form": error.message if error else service.BAD_CREDENTIALS},
             status_code=error.status_code if error else 401,
         )
+        if error is not None and "Retry-After" in (error.headers or {}):
+            page.headers["Retry-After"] = error.headers["Retry-After"]
+        return page
     token = service.start_session(session=session, user=outcome.user, address=client_address(request))
     response = RedirectResponse(next_url, status_code=303)
     security.set_session_cookie(response, request, token)

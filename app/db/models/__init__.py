@@ -1,6 +1,6 @@
 """All ORM models, imported here so Alembic and ``Base.metadata`` see every table."""
 
-from app.db.models.accounts import ApiToken, AuditLog, LoginFailure, LoginSession, User, UserUnit
+from app.db.models.accounts import ApiToken, AuditLog, LoginSession, LoginThrottle, User, UserUnit
 from app.db.models.entry import IndicatorActual, ProjectStatusEvent
 from app.db.models.scoring import PolicyVersion, ScoreAdjustment, ScoreSnapshot, TargetAdjustment, YearPolicy
 from app.db.models.stamps import DataStamp
@@ -14,7 +14,7 @@ __all__ = [
     "ImportBatch",
     "Indicator",
     "IndicatorActual",
-    "LoginFailure",
+    "LoginThrottle",
     "LoginSession",
     "PendingUpload",
     "PolicyVersion",
