@@ -3,7 +3,8 @@ web request without a login. The errors themselves are in ``app/core/errors.py``
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 from urllib.parse import quote, urlsplit
 
 from fastapi import FastAPI, Request
@@ -16,25 +17,70 @@ from app.web.templating import templates
 
 API_PREFIX = "/api/"
 
-# FastAPI/pydantic validation types → Chinese messages (fallback: pydantic's own text).
+# FastAPI/pydantic validation types → Chinese messages; ``{…}`` names a value of the error's
+# context (the bound that was crossed). A type not listed answers ``取值无效``, never English.
 _VALIDATION_MESSAGES = {
     "missing": "必填",
+    "missing_argument": "必填",
+    "extra_forbidden": "不允许的字段",
     "int_parsing": "应为整数",
     "int_type": "应为整数",
+    "int_from_float": "应为整数",
     "decimal_parsing": "应为数字",
+    "decimal_type": "应为数字",
     "float_parsing": "应为数字",
+    "float_type": "应为数字",
+    "finite_number": "应为有限的数字",
+    "decimal_max_digits": "数字最多 {max_digits} 位",
+    "decimal_max_places": "小数最多 {decimal_places} 位",
+    "decimal_whole_digits": "整数部分最多 {whole_digits} 位",
+    "greater_than": "应大于 {gt}",
+    "greater_than_equal": "应不小于 {ge}",
+    "less_than": "应小于 {lt}",
+    "less_than_equal": "应不大于 {le}",
+    "multiple_of": "应为 {multiple_of} 的倍数",
     "bool_parsing": "应为是或否",
+    "bool_type": "应为是或否",
+    "string_type": "应为文本",
+    "string_unicode": "应为有效的 Unicode 文本",
+    "string_too_short": "内容过短（至少 {min_length} 个字符）",
+    "string_too_long": "内容过长（最多 {max_length} 个字符）",
+    "string_pattern_mismatch": "格式不符合要求",
+    "too_short": "至少 {min_length} 项",
+    "too_long": "最多 {max_length} 项",
     "date_from_datetime_parsing": "应为日期（YYYY-MM-DD）",
     "date_parsing": "应为日期（YYYY-MM-DD）",
-    "string_too_short": "内容过短",
-    "string_too_long": "内容过长",
-    "literal_error": "取值不在允许范围内",
-    "enum": "取值不在允许范围内",
+    "date_type": "应为日期（YYYY-MM-DD）",
+    "datetime_parsing": "应为日期时间（YYYY-MM-DDTHH:MM:SS）",
+    "datetime_type": "应为日期时间（YYYY-MM-DDTHH:MM:SS）",
+    "literal_error": "取值不在允许范围内（可选：{expected}）",
+    "enum": "取值不在允许范围内（可选：{expected}）",
     "json_invalid": "JSON 格式错误",
+    "json_type": "JSON 格式错误",
+    "model_type": "应为对象",
     "model_attributes_type": "格式错误",
     "dict_type": "应为对象",
     "list_type": "应为列表",
+    "url_parsing": "应为网址",
+    "uuid_parsing": "应为 UUID",
 }
+_VALIDATION_FALLBACK = "取值无效"
+
+
+def _listed(value: str) -> str:
+    """pydantic's ``'a', 'b' or 'c'`` as ``a、b、c``."""
+    return value.replace("'", "").replace(" or ", "、").replace(", ", "、")
+
+
+def validation_message(err: Mapping[str, Any]) -> str:
+    """The Chinese message of one pydantic error, with the bound it names filled in."""
+    template = _VALIDATION_MESSAGES.get(str(err.get("type", "")), _VALIDATION_FALLBACK)
+    context = {key: _listed(str(value)) for key, value in (err.get("ctx") or {}).items()}
+    try:
+        return template.format_map(context)
+    except (KeyError, IndexError, ValueError):  # a context without the value the message names
+        return _VALIDATION_FALLBACK
+
 
 _HTTP_MESSAGES = {
     400: ("bad_request", "请求无效"),
@@ -63,10 +109,7 @@ _PAGE_TITLES = {
 def validation_items(exc: RequestValidationError) -> list[ErrorItem]:
     items = []
     for err in exc.errors():
-        kind = str(err.get("type", "invalid"))
-        items.append(
-            ErrorItem(_VALIDATION_MESSAGES.get(kind, str(err.get("msg", ""))), kind, err.get("loc", ()))
-        )
+        items.append(ErrorItem(validation_message(err), str(err.get("type", "invalid")), err.get("loc", ())))
     return items
 
 
