@@ -41,12 +41,15 @@ def create_app() -> FastAPI:
     from app.core.admission import AdmissionLimit
     from app.core.headers import SecurityHeaders
     from app.db.deps import TransactionBoundary
+    from app.web.api_docs import install_api_docs
     from app.web.errors import install_error_handlers
 
     app = FastAPI(
         title="绩效自评 API",
         version="1",
         description="项目支出绩效自评：绩效目标导入、实际完成值填报、评分、审核与汇总。",
+        docs_url=None,  # /docs and /redoc are served from this site's own files: app/web/api_docs.py
+        redoc_url=None,
         # Every route: who the browser is (cookie), and the CSRF check on every form write.
         dependencies=[Depends(identify_browser), Depends(csrf_protect)],
     )
@@ -63,6 +66,7 @@ def create_app() -> FastAPI:
     # outermost: every response carries them, an admission or write-queue refusal too
     app.add_middleware(SecurityHeaders, https=get_settings().https)
     app.mount("/static", StaticFiles(directory=PROJECT_ROOT / "static"), name="static")
+    install_api_docs(app)
 
     for module in area_modules():
         app.include_router(module.router)

@@ -39,9 +39,10 @@ MATRIX: list[tuple[str, str, str, tuple[int, int, int, int, int, int]]] = [
     # method  route                                 sample path                            anon dept othr  fin adm token
     ("GET",  "/openapi.json",                      "/openapi.json",                       (200, 200, 200, 200, 200, 200)),
     ("GET",  "/docs",                              "/docs",                               (200, 200, 200, 200, 200, 200)),
-    ("GET",  "/docs/oauth2-redirect",              "/docs/oauth2-redirect",               (200, 200, 200, 200, 200, 200)),
     ("GET",  "/redoc",                             "/redoc",                              (200, 200, 200, 200, 200, 200)),
     ("GET",  "/static",                            "/static/app.css",                     (200, 200, 200, 200, 200, 200)),
+    ("GET",  "/docs-assets",                       "/docs-assets/swagger-ui.css",         (200, 200, 200, 200, 200, 200)),
+    ("GET",  "/favicon.ico",                       "/favicon.ico",                        (200, 200, 200, 200, 200, 200)),
     # accounts
     ("GET",  "/login",                             "/login",                              (200, 303, 303, 303, 303, 200)),
     ("POST", "/login",                             "/login",                              (401, 401, 401, 401, 401, 401)),

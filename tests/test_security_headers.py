@@ -41,9 +41,11 @@ def test_every_response_carries_the_security_headers(client, method, path):
     assert "strict-transport-security" not in response.headers  # plain http
 
 
-def test_the_api_docs_get_a_policy_allowing_their_cdn(client):
-    csp = client.get("/docs").headers["content-security-policy"]
-    assert "https://cdn.jsdelivr.net" in csp and "frame-ancestors 'none'" in csp
+def test_the_api_docs_policy_allows_this_site_alone(client):
+    for path in ("/docs", "/redoc"):
+        csp = client.get(path).headers["content-security-policy"]
+        assert "http" not in csp and "'unsafe-inline'" not in csp.split("script-src")[1].split(";")[0], csp
+        assert "frame-ancestors 'none'" in csp
 
 
 def test_hsts_only_when_settings_say_https(monkeypatch, database_url):

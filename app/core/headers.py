@@ -2,8 +2,9 @@
 
 - ``Content-Security-Policy``: scripts, styles, images and fonts from this site only (style
   attributes allowed: the pages and the SVG charts use them), no plugins, no framing, forms post
-  to this site only. The interactive API docs (``/docs``, ``/redoc``) load Swagger UI / ReDoc
-  from their CDN and get a policy allowing it.
+  to this site only. The interactive API docs (``/docs``, ``/redoc``: bundles served from this
+  site, app/web/api_docs.py) may also start web workers from ``blob:`` (ReDoc) and load fonts and
+  images given as ``data:``.
 - ``X-Content-Type-Options: nosniff``, ``X-Frame-Options: DENY``,
   ``Referrer-Policy: same-origin``, ``Permissions-Policy`` (no camera, microphone, location).
 - ``Strict-Transport-Security`` only when settings say the site is served over https
@@ -21,12 +22,10 @@ PAGE_CSP = (
     "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
     "frame-ancestors 'none'"
 )
-DOCS_CDN = "https://cdn.jsdelivr.net"
 DOCS_CSP = (
-    f"default-src 'self'; script-src 'self' 'unsafe-inline' {DOCS_CDN}; "
-    f"style-src 'self' 'unsafe-inline' {DOCS_CDN}; img-src 'self' data: https://fastapi.tiangolo.com; "
-    f"font-src 'self' data: {DOCS_CDN} https://fonts.gstatic.com; worker-src blob:; connect-src 'self'; "
-    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "font-src 'self' data:; worker-src 'self' blob:; connect-src 'self'; object-src 'none'; "
+    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
 DOCS_PATHS = ("/docs", "/redoc")
 HSTS = "max-age=31536000; includeSubDomains"
