@@ -34,6 +34,29 @@ _VALIDATION_MESSAGES = {
     "model_attributes_type": "格式错误",
     "dict_type": "应为对象",
     "list_type": "应为列表",
+    "int_from_float": "应为整数",
+    "int_parsing_size": "数值过大",
+    "greater_than_equal": "超出允许的范围（过小）",
+    "greater_than": "超出允许的范围（过小）",
+    "less_than_equal": "超出允许的范围（过大）",
+    "less_than": "超出允许的范围（过大）",
+    "string_pattern_mismatch": "格式不正确",
+    "string_type": "应为文本",
+    "too_long": "项目过多",
+    "too_short": "项目过少",
+    "json_type": "应为 JSON",
+}
+_FALLBACK_MESSAGE = "取值无效"
+
+# Parameter names → what a web page calls them in its error message.
+_PARAM_LABELS = {
+    "year": "预算年度",
+    "page": "页码",
+    "version": "版本号",
+    "project_id": "项目编号",
+    "indicator_id": "指标编号",
+    "token_id": "令牌编号",
+    "unit": "单位",
 }
 
 _HTTP_MESSAGES = {
@@ -60,13 +83,19 @@ _PAGE_TITLES = {
 }
 
 
+def _validation_message(kind: str, msg: str) -> str:
+    """The Chinese message of a validation error: a validator's own Chinese text is kept."""
+    if kind in _VALIDATION_MESSAGES:
+        return _VALIDATION_MESSAGES[kind]
+    text = msg.removeprefix("Value error, ").removeprefix("Assertion failed, ")
+    return text if text and not text.isascii() else _FALLBACK_MESSAGE
+
+
 def validation_items(exc: RequestValidationError) -> list[ErrorItem]:
     items = []
     for err in exc.errors():
         kind = str(err.get("type", "invalid"))
-        items.append(
-            ErrorItem(_VALIDATION_MESSAGES.get(kind, str(err.get("msg", ""))), kind, err.get("loc", ()))
-        )
+        items.append(ErrorItem(_validation_message(kind, str(err.get("msg", ""))), kind, err.get("loc", ())))
     return items
 
 
@@ -114,13 +143,20 @@ async def _app_error(request: Request, exc: Exception) -> Response:
     return html_error_response(request, exc.status_code, exc.items())
 
 
+def _param_label(loc) -> str:
+    if not loc:
+        return "请求"
+    name = loc[-1]
+    return _PARAM_LABELS.get(name, str(name)) if isinstance(name, str) else f"第 {name + 1} 项"
+
+
 async def _validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     items = validation_items(exc)
     if is_api_request(request):
         return api_error_response(422, items)
     return html_error_response(
-        request, 422, [ErrorItem(f"{i.loc[-1] if i.loc else '请求'}：{i.msg}", i.code, i.loc) for i in items]
+        request, 422, [ErrorItem(f"{_param_label(i.loc)}：{i.msg}", i.code, i.loc) for i in items]
     )
 
 
