@@ -176,3 +176,15 @@ def test_workbook_hidden_ids_that_are_no_number_are_refused_per_cell(app, db, wo
     assert not db.scalar(
         select(func.count()).select_from(IndicatorActual).where(IndicatorActual.indicator_id.in_(ids))
     )
+
+
+def test_a_query_parameter_with_nul_is_a_422(app, db, world):
+    """PostgreSQL text cannot hold NUL: the audit filters answered 500 there."""
+    admin = logged_in(app, world.admin)
+    page = admin.get("/audit", params={"username": "ad\x00min"})
+    assert page.status_code == 422 and "不能包含空字符" in page.text
+    answer = api_client(app, db, world.dept).get("/api/v1/projects", params={"unit": "\x00"})
+    assert answer.status_code == 422
+    assert answer.json()["detail"] == [
+        {"loc": ["query", "unit"], "msg": "不能包含空字符（NUL）", "code": "invalid_text"}
+    ]

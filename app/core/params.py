@@ -8,7 +8,8 @@ integers typed as text.
 - Text → integer (form fields, workbook cells): ``parse_int`` accepts ASCII digits only — Python's
   ``int()`` also takes ``٣`` and ``１`` and raises on ``²``, which ``str.isdigit()`` calls a digit.
 - A JSON body with a lone surrogate (``"\\ud800"``, no character, cannot be stored) is refused
-  with 400 before any route reads it (``valid_json_text``, an application-wide dependency).
+  with 400, a query parameter holding NUL with 422, before any route reads them (``valid_text``,
+  an application-wide dependency).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import Annotated, Any
 from fastapi import Path, Query, Request
 from pydantic import AfterValidator
 
-from app.core.errors import AppError, ErrorItem, NotFound
+from app.core.errors import AppError, ErrorItem, NotFound, Unprocessable
 
 MAX_ID = 2**31 - 1
 MIN_YEAR, MAX_YEAR = 2000, 2100
@@ -98,8 +99,13 @@ def _has_surrogate(text: str) -> bool:
     return False
 
 
-async def valid_json_text(request: Request) -> None:
-    """Refuse (400, ``invalid_unicode``) a JSON body carrying a lone surrogate."""
+async def valid_text(request: Request) -> None:
+    """Refuse a query parameter holding NUL (422, PostgreSQL text cannot hold it) and a JSON body
+    carrying a lone surrogate (400, ``invalid_unicode``)."""
+    for name, value in request.query_params.multi_items():
+        if "\x00" in value:
+            message = "不能包含空字符（NUL）"
+            raise Unprocessable(message, code="invalid_text", loc=("query", name))
     if request.method in ("GET", "HEAD", "OPTIONS"):
         return
     if "json" not in request.headers.get("content-type", ""):
