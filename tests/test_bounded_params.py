@@ -63,11 +63,17 @@ def test_an_id_past_the_column_is_not_found(app, db, world, ident):
     for path in (f"/api/v1/projects/{ident}", f"/api/v1/projects/{ident}/score"):
         answer = api.get(path)
         assert answer.status_code == 404, answer.text
-        assert answer.json()["detail"][0]["msg"] == "未找到"
+        assert answer.json()["detail"] == [
+            {
+                "loc": ["project_id"],
+                "msg": "项目不存在，或不在您负责的单位范围内",
+                "code": "project_not_found",
+            }
+        ]
     clerk = logged_in(app, world.dept)
     for path in (f"/projects/{ident}", f"/entry/projects/{ident}", f"/projects/{ident}/report"):
         page = clerk.get(path)
-        assert page.status_code == 404 and "未找到" in page.text and "<!doctype html>" in page.text
+        assert page.status_code == 404 and "项目不存在" in page.text and "<!doctype html>" in page.text
 
 
 @pytest.mark.parametrize(

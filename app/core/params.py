@@ -15,6 +15,7 @@ integers typed as text.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import Path, Query, Request
@@ -30,19 +31,24 @@ MAX_VERSION = 2**31 - 1
 _ASCII_INT = re.compile(r"[+-]?[0-9]{1,18}")
 
 
-def _existing_id(value: int) -> int:
-    if value > MAX_ID:
-        raise NotFound()
-    return value
+def _id_path(description: str, missing: Callable[[], NotFound] = NotFound, **kw: Any):
+    """An id path parameter; past ``MAX_ID`` it answers ``missing`` (what a missing id answers)."""
+
+    def existing(value: int) -> int:
+        if value > MAX_ID:
+            raise missing()
+        return value
+
+    return Annotated[int, Path(ge=1, description=description, **kw), AfterValidator(existing)]
 
 
-def _id_path(description: str, **kw: Any):
-    return Annotated[int, Path(ge=1, description=description, **kw), AfterValidator(_existing_id)]
-
-
-ProjectId = _id_path("项目 ID", examples=[1])
+ProjectId = _id_path(
+    "项目 ID",
+    lambda: NotFound("项目不存在，或不在您负责的单位范围内", code="project_not_found", loc=("project_id",)),
+    examples=[1],
+)
 IndicatorId = _id_path("指标 ID", examples=[1])
-TokenId = _id_path("令牌 ID")
+TokenId = _id_path("令牌 ID", lambda: NotFound("令牌不存在", code="token_not_found"))
 UnitCode = Annotated[
     str,
     Path(
