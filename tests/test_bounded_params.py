@@ -16,6 +16,7 @@ from app.db.models import IndicatorActual
 from app.submissions import workbook
 from tests.accounts_support import csrf, logged_in
 from tests.entry_support import RETIREES, api_client, complete_body, indicators, make_entry_world
+from tests.test_entry_workbook import _label_cell
 
 HUGE_IDS = ("2147483648", "9223372036854775807", "9223372036854775808", "99999999999999999999")
 
@@ -148,14 +149,6 @@ def test_a_lone_surrogate_in_a_json_save_is_a_400_naming_the_field(app, db, worl
         ).status_code
         == 200
     )
-
-
-def _label_cell(ws, label: str):
-    for row in ws.iter_rows(min_row=1, max_row=10):
-        for cell in row:
-            if cell.value == label:
-                return ws.cell(row=cell.row, column=cell.column + 1)
-    raise AssertionError(label)
 
 
 @pytest.mark.parametrize("ident", ["²", "٣", "99999999999999999999", "9223372036854775808"])
