@@ -40,6 +40,7 @@ def create_app() -> FastAPI:
     from app.accounts.middleware import SessionCookieCleanup
     from app.core.admission import AdmissionLimit
     from app.core.headers import SecurityHeaders
+    from app.core.params import valid_text
     from app.db.deps import TransactionBoundary
     from app.web.api_docs import install_api_docs
     from app.web.errors import install_error_handlers
@@ -50,8 +51,9 @@ def create_app() -> FastAPI:
         description="项目支出绩效自评：绩效目标导入、实际完成值填报、评分、审核与汇总。",
         docs_url=None,  # /docs and /redoc are served from this site's own files: app/web/api_docs.py
         redoc_url=None,
-        # Every route: who the browser is (cookie), and the CSRF check on every form write.
-        dependencies=[Depends(identify_browser), Depends(csrf_protect)],
+        # Every route: who the browser is (cookie), the CSRF check on every form write, and no
+        # JSON text that cannot be stored.
+        dependencies=[Depends(identify_browser), Depends(csrf_protect), Depends(valid_text)],
     )
     install_error_handlers(app)
     # innermost: the request's session is finished as its response starts (an error never commits)

@@ -405,7 +405,7 @@ def test_web_validation_errors_are_a_chinese_page(app, db):
     world = make_world(db)
     client = logged_in(app, world.finance)
     response = client.get("/audit", params={"page": "two"})
-    assert response.status_code == 422 and "page：应为整数" in response.text
+    assert response.status_code == 422 and "页码：应为整数" in response.text
 
 
 def test_login_with_a_nul_character_is_an_ordinary_failure(client):

@@ -4,6 +4,8 @@ too big for its column) reaches the database."""
 
 from __future__ import annotations
 
+import os
+
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
@@ -11,7 +13,7 @@ from hypothesis import strategies as st
 
 from tests.entry_support import RETIREES, api_client, indicators, make_entry_world
 
-MAX_EXAMPLES = 40
+MAX_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "40"))
 OPERATIONS = (
     ("GET", "/api/v1/projects"),
     ("GET", "/api/v1/projects/{project_id}"),

@@ -13,6 +13,8 @@ its input.
 
 from __future__ import annotations
 
+import os
+
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
@@ -22,7 +24,7 @@ from app.accounts import service as accounts
 from tests.accounts_support import make_user
 from tests.review_support import fill_project, import_seed, submit
 
-MAX_EXAMPLES = 15
+MAX_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "15"))
 METHODS = ("get", "put", "post", "patch", "delete")
 KNOWN_SERVER_ERRORS: dict[tuple[str, str], str] = {}
 

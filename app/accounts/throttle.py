@@ -1,6 +1,6 @@
 """Login throttling per (user name, address) and per address, with growing delays.
 
-Rules (docs/deploy.md, "Accounts"):
+Rules (docs/deploy.md, "Login throttling"):
 
 - The first ``PAIR_FREE`` failures of one user name from one address, and the first
   ``ADDRESS_FREE`` failures from one address (a whole office may come through one proxy), cost

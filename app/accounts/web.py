@@ -14,6 +14,7 @@ from app.accounts import audit, security, service
 from app.accounts.deps import OptionalUser, client_address, require_role
 from app.accounts.roles import ROLE_LABELS
 from app.core.config import get_settings
+from app.core.params import PageQuery
 from app.db.deps import SessionDep, commit_despite_error
 from app.db.models.accounts import User
 from app.web.templating import templates
@@ -144,7 +145,7 @@ def audit_page(
     entity_id: str = "",
     date_from: str = "",
     date_to: str = "",
-    page: int = 1,
+    page: PageQuery = 1,
 ) -> Response:
     errors = {}
     d_from, errors["date_from"] = _parse_date(date_from)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.accounts.deps import client_address, require_role
 from app.core.errors import AppError
-from app.core.params import MAX_ID, ProjectId
+from app.core.params import MAX_ID, ProjectId, YearQuery
 from app.db.deps import SessionDep
 from app.db.models.accounts import User
 from app.reports.scores import project_form, readable_project
@@ -45,7 +45,7 @@ def review_queue(
     request: Request,
     session: SessionDep,
     user: Reviewer,
-    year: Annotated[int | None, Query(ge=1900, le=2200)] = None,
+    year: YearQuery = None,
 ) -> Response:
     items = service.review_queue(session=session, year=year)
     years = sorted({i.project.year for i in items}, reverse=True)

@@ -17,6 +17,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from app.accounts.audit import actor_label, as_local
 from app.accounts.deps import client_address, require_role
 from app.core.errors import AppError
+from app.core.params import MAX_VERSION, MAX_YEAR, MIN_YEAR, VersionQuery, parse_int
 from app.db.deps import SessionDep
 from app.db.models import User
 from app.scoring import policies
@@ -367,15 +368,13 @@ async def create_policy(request: Request, session: SessionDep, user: AdminUser) 
 async def set_year(request: Request, session: SessionDep, user: AdminUser) -> Response:
     form = {k: str(v).strip() for k, v in (await request.form()).items()}
     errors: dict[str, str] = {}
-    year = version = None
-    try:
-        year = int(form.get("year", ""))
-    except ValueError:
-        errors["year"] = "请填写四位数的年度，如 2023"
+    version = None
+    year = parse_int(form.get("year", ""), low=MIN_YEAR, high=MAX_YEAR)
+    if year is None:
+        errors["year"] = f"请填写四位数的年度（{MIN_YEAR}–{MAX_YEAR}），如 2023"
     if form.get("version"):
-        try:
-            version = int(form["version"])
-        except ValueError:
+        version = parse_int(form["version"], low=1, high=MAX_VERSION)
+        if version is None:
             errors["version"] = "版本应为整数；留空表示始终使用最新版本"
     if not form.get("name"):
         errors["name"] = "请选择评分规则"
@@ -449,7 +448,7 @@ def _edit_page(
 
 @router.get("/admin/policies/{name}", response_class=HTMLResponse)
 def policy_page(
-    request: Request, name: str, session: SessionDep, user: AdminUser, version: int | None = None
+    request: Request, name: str, session: SessionDep, user: AdminUser, version: VersionQuery = None
 ) -> Response:
     return _edit_page(request, session, name, version=version)
 
@@ -461,10 +460,7 @@ async def save_policy(request: Request, name: str, session: SessionDep, user: Ad
         k: (form.get(k) in ("on", "true", "1")) if f.kind == "checkbox" else form.get(k, "")
         for k, f in FIELDS.items()
     }
-    try:
-        base = int(form.get("base_version", ""))
-    except ValueError:
-        base = None
+    base = parse_int(form.get("base_version", ""), low=1, high=MAX_VERSION)
     policies.ensure_default_policies(session=session)
     before = policies.get_version(session=session, name=name).version
     try:

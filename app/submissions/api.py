@@ -15,7 +15,7 @@ from fastapi import APIRouter, Query, Request
 from app.accounts.deps import ApiUser, ApiWriter, client_address
 from app.accounts.scoping import get_readable_project, get_writable_project
 from app.core.errors import Unprocessable
-from app.core.params import MAX_ID, ProjectId
+from app.core.params import OffsetQuery, ProjectId, YearQuery
 from app.db.deps import SessionDep
 from app.db.models import Project
 from app.db.models.accounts import User
@@ -70,7 +70,7 @@ def project_read(*, session, project: Project) -> ProjectRead:
 def list_projects(
     session: SessionDep,
     user: ApiUser,
-    year: Annotated[int | None, Query(ge=1900, le=2999, description="预算年度")] = None,
+    year: YearQuery = None,
     unit: Annotated[str | None, Query(max_length=32, description="单位编码（含下级单位）")] = None,
     status: Annotated[
         str | None,
@@ -79,7 +79,7 @@ def list_projects(
         ),
     ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
+    offset: OffsetQuery = 0,
 ) -> ProjectList:
     """The caller's projects (a department sees its units only), ordered by year, unit, number."""
     rows, total = queries.list_projects(

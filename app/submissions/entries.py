@@ -19,6 +19,8 @@ from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
+from app.core.errors import Unprocessable
+from app.core.params import parse_id
 from app.db.models import Indicator, IndicatorActual
 from app.scoring.input_kinds import DEFAULT_RULES, EntryRules, kind_of, shape_of
 from app.scoring.input_shapes import (
@@ -48,6 +50,7 @@ __all__ = [
 INPUT_KINDS = ("number", "grade", "date", "reference")
 TEXT_COLUMNS = ("na_reason", "reason")
 ACTUAL_COLUMNS = VALUE_COLUMNS + TEXT_COLUMNS
+BAD_VERSION = "版本号无效（应为正整数）：请重新打开此页，再填写保存"
 FIELD_LABELS = {f.prefix: f.label for f in INDICATOR_FIELDS}  # form-field prefix → label
 PROJECT_FIELDS = {f.name: f.label for f in F.PROJECT_FIELDS}  # project form field → label
 _FIELD_NAMES = frozenset(PROJECT_FIELDS)
@@ -197,7 +200,10 @@ def entry_from_form(form: Mapping[str, Any], indicators: list[Indicator]) -> Pro
         return value if isinstance(value, str) else None
 
     version = get("version")
-    entry = ProjectEntry(version=int(version) if version and version.strip().isdigit() else None)
+    number = parse_id(version)
+    if version and version.strip() and number is None:
+        raise Unprocessable(BAD_VERSION, code="invalid_version", loc=("version",))
+    entry = ProjectEntry(version=number)
     for f in F.PROJECT_FIELDS:
         setattr(entry, f.name, get(f.name))
     for ind in indicators:

@@ -25,6 +25,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from app.core.params import parse_id
 from app.db.models import Indicator, Project
 from app.submissions import entries as E
 from app.submissions import fields as F
@@ -70,8 +71,10 @@ def loaded_entry(form: Mapping[str, Any], indicators: list[Indicator]) -> E.Proj
     try:
         data = json.loads(base64.urlsafe_b64decode(token.encode("ascii")).decode("utf-8"))
         fields = {str(k): v for k, v in data["fields"].items() if isinstance(v, str)}
-        version = int(data["version"])
+        version = parse_id(str(data["version"]))
     except (ValueError, KeyError, TypeError, AttributeError, binascii.Error, UnicodeError):
+        return None
+    if version is None:
         return None
     entry = E.entry_from_form(fields, indicators)
     entry.version = version

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from app.accounts.scoping import can_write_project
+from app.core.params import parse_id
 from app.db.models import Indicator, Project
 from app.db.models.accounts import User
 from app.scoring.actuals import GRADE_LABELS
@@ -204,6 +205,7 @@ def _by_prefix(items: dict[str, str], ind_id: int) -> dict[str, str]:
 
 def _row_name(key: str, rows: dict[int, RowView]) -> str:
     _, _, ident = key.partition("-")
-    if ident.isdigit() and int(ident) in rows:
-        return rows[int(ident)].ind.name
+    row = rows.get(parse_id(ident) or 0)
+    if row is not None:
+        return row.ind.name
     return ""

@@ -27,7 +27,7 @@ from app.accounts.audit import as_local
 from app.accounts.deps import CurrentUser, client_address, require_role
 from app.accounts.scoping import get_readable_project, get_writable_project, sees_all_units
 from app.core.errors import Conflict
-from app.core.params import ProjectId
+from app.core.params import CountQuery, PageQuery, ProjectId, YearQuery
 from app.db.deps import SessionDep, commit_despite_error
 from app.db.models.accounts import User
 from app.submissions import entries as E
@@ -59,9 +59,9 @@ def entry_home(
     request: Request,
     session: SessionDep,
     user: CurrentUser,
-    year: Annotated[int | None, Query(ge=1900, le=2999)] = None,
+    year: YearQuery = None,
     unit: Annotated[str, Query(max_length=32)] = "",
-    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    page: PageQuery = 1,
     imported: Annotated[str, Query(max_length=40)] = "",
 ) -> Response:
     years = queries.entry_years(session=session, user=user)
@@ -117,9 +117,9 @@ def project_form(
     project_id: ProjectId,
     session: SessionDep,
     user: CurrentUser,
-    saved: int = 0,
-    submitted: int = 0,
-    kept: Annotated[int, Query(ge=0, le=100_000)] = 0,
+    saved: CountQuery = 0,
+    submitted: CountQuery = 0,
+    kept: CountQuery = 0,
 ) -> Response:
     project = get_readable_project(
         session=session, user=user, project_id=project_id, options=queries.ENTRY_OPTIONS
@@ -370,7 +370,10 @@ def project_workbook(project_id: ProjectId, session: SessionDep, user: CurrentUs
 
 @router.get("/entry/workbook.xlsx")
 def unit_workbook(
-    session: SessionDep, user: CurrentUser, year: int | None = None, unit: str = ""
+    session: SessionDep,
+    user: CurrentUser,
+    year: YearQuery = None,
+    unit: Annotated[str, Query(max_length=32)] = "",
 ) -> Response:
     years = queries.entry_years(session=session, user=user)
     year = year or (years[0] if years else None)

@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 from app.accounts.audit import Actor
 from app.accounts.scoping import get_writable_project
 from app.core.errors import AppError
+from app.core.params import parse_id
 from app.core.spreadsheet import text_cells
 from app.db.models import Project
 from app.db.models.accounts import User
@@ -482,8 +483,7 @@ def _text(value: Any) -> str:
 
 
 def _int(value: Any) -> int | None:
-    text = _text(value)
-    return int(text) if text.isdigit() else None
+    return parse_id(_text(value))
 
 
 def apply_upload(

@@ -63,6 +63,18 @@ _VALIDATION_MESSAGES = {
     "list_type": "应为列表",
     "url_parsing": "应为网址",
     "uuid_parsing": "应为 UUID",
+    "int_parsing_size": "数值过大",
+}
+
+# Parameter names → what a web page calls them in its error message.
+_PARAM_LABELS = {
+    "year": "预算年度",
+    "page": "页码",
+    "version": "版本号",
+    "project_id": "项目编号",
+    "indicator_id": "指标编号",
+    "token_id": "令牌编号",
+    "unit": "单位",
 }
 _VALIDATION_FALLBACK = "取值无效"
 
@@ -73,8 +85,13 @@ def _listed(value: str) -> str:
 
 
 def validation_message(err: Mapping[str, Any]) -> str:
-    """The Chinese message of one pydantic error, with the bound it names filled in."""
-    template = _VALIDATION_MESSAGES.get(str(err.get("type", "")), _VALIDATION_FALLBACK)
+    """The Chinese message of one pydantic error, with the bound it names filled in; a
+    validator's own Chinese text is kept."""
+    kind = str(err.get("type", ""))
+    if kind not in _VALIDATION_MESSAGES:
+        text = str(err.get("msg", "")).removeprefix("Value error, ").removeprefix("Assertion failed, ")
+        return text if text and not text.isascii() else _VALIDATION_FALLBACK
+    template = _VALIDATION_MESSAGES[kind]
     context = {key: _listed(str(value)) for key, value in (err.get("ctx") or {}).items()}
     try:
         return template.format_map(context)
@@ -157,13 +174,20 @@ async def _app_error(request: Request, exc: Exception) -> Response:
     return html_error_response(request, exc.status_code, exc.items())
 
 
+def _param_label(loc) -> str:
+    if not loc:
+        return "请求"
+    name = loc[-1]
+    return _PARAM_LABELS.get(name, str(name)) if isinstance(name, str) else f"第 {name + 1} 项"
+
+
 async def _validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     items = validation_items(exc)
     if is_api_request(request):
         return api_error_response(422, items)
     return html_error_response(
-        request, 422, [ErrorItem(f"{i.loc[-1] if i.loc else '请求'}：{i.msg}", i.code, i.loc) for i in items]
+        request, 422, [ErrorItem(f"{_param_label(i.loc)}：{i.msg}", i.code, i.loc) for i in items]
     )
 
 

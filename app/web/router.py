@@ -8,6 +8,7 @@ from sqlalchemy.orm import selectinload
 
 from app.accounts.deps import CurrentUser
 from app.accounts.scoping import get_readable_project, readable_projects
+from app.core.params import ProjectId, YearQuery
 from app.db.deps import SessionDep
 from app.db.models import Project
 from app.targets import queries
@@ -18,7 +19,7 @@ router = APIRouter(include_in_schema=False)
 
 
 @router.get("/", response_class=HTMLResponse)
-def home(request: Request, session: SessionDep, user: CurrentUser, year: int | None = None) -> HTMLResponse:
+def home(request: Request, session: SessionDep, user: CurrentUser, year: YearQuery = None) -> HTMLResponse:
     """Units, projects and amounts of a year — only the units the user may see."""
     years = queries.years(session)
     year = year or (years[0] if years else None)
@@ -42,7 +43,9 @@ def home(request: Request, session: SessionDep, user: CurrentUser, year: int | N
 
 
 @router.get("/projects/{project_id}", response_class=HTMLResponse)
-def project_detail(request: Request, project_id: int, session: SessionDep, user: CurrentUser) -> HTMLResponse:
+def project_detail(
+    request: Request, project_id: ProjectId, session: SessionDep, user: CurrentUser
+) -> HTMLResponse:
     """A project's goals and targets (NotFound outside the user's units, as for a missing id)."""
     project = get_readable_project(
         session=session,
