@@ -15,11 +15,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.accounts.audit import actor_label, as_local
 from app.accounts.deps import client_address, require_role
+from app.core.params import MAX_ID, PageQuery
 from app.db.deps import SessionDep
 from app.db.models import User
 from app.targets import upload
@@ -105,9 +106,12 @@ def upload_file(
 
 @router.get("/imports/history", response_class=HTMLResponse)
 def history(
-    request: Request, session: SessionDep, user: Importer, page: int = 1, batch: int | None = None
+    request: Request,
+    session: SessionDep,
+    user: Importer,
+    page: PageQuery = 1,
+    batch: Annotated[int | None, Query(ge=1, le=MAX_ID, description="导入批次")] = None,
 ) -> Response:
-    page = max(page, 1)
     rows, total = upload.list_batches(
         session=session, limit=HISTORY_PAGE_SIZE, offset=(page - 1) * HISTORY_PAGE_SIZE
     )
