@@ -15,6 +15,8 @@ import shlex
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -56,8 +58,13 @@ def shell(tmp_path):
     return run
 
 
-def _serve(shell_env: dict[str, str], argv: list[str], tmp_path: Path, base: dict[str, str]):
-    return subprocess.Popen(
+@contextmanager
+def _serving(shell_env: dict[str, str], tmp_path: Path, base: dict[str, str]) -> Iterator[str]:
+    """``jixiao serve`` as the guide starts it, up and answering; yields its URL."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    argv = [str(BIN / "jixiao"), "serve", "--port", str(port)]
+    proc = subprocess.Popen(
         argv,
         cwd=tmp_path,
         env={**base, **shell_env},
@@ -65,6 +72,12 @@ def _serve(shell_env: dict[str, str], argv: list[str], tmp_path: Path, base: dic
         stderr=subprocess.STDOUT,
         text=True,
     )
+    try:
+        _wait_up(url, proc)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=15)
 
 
 def _wait_up(url: str, proc: subprocess.Popen, seconds: float = 30) -> None:
@@ -95,19 +108,12 @@ def test_the_guide_leaves_no_demo_account_and_a_server_that_refuses_weak_secrets
     env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'jixiao.db'}"
     strong = {"JIXIAO_ENV": "production", "SECRET_KEY": secrets.token_urlsafe(48)}
 
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    proc = _serve(strong, [str(BIN / "jixiao"), "serve", "--port", str(port)], tmp_path, env)
-    try:
-        _wait_up(url, proc)
+    with _serving(strong, tmp_path, env) as url:
         assert _token(url, "admin", "demo").status_code == 401
         for name in ("finance", "dept"):
             assert _token(url, name, "demo").status_code == 401
         answer = _token(url, "admin", ADMIN_PASSWORD)
         assert answer.status_code == 200, answer.text
-    finally:
-        proc.terminate()
-        proc.wait(timeout=15)
 
     for weak in ("", "a", DEFAULT_SECRET, "x" * 31):
         prod = {"JIXIAO_ENV": "production", "SECRET_KEY": weak}
@@ -130,15 +136,8 @@ def test_the_guide_leaves_no_demo_account_and_a_server_that_refuses_weak_secrets
     assert "admin" not in refused.stderr.split("演示账号", 1)[1].split("仍使用", 1)[0]
     for name in ("finance", "dept"):
         assert shell(["jixiao", "user", "disable", name]).returncode == 0
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    proc = _serve(strong, [str(BIN / "jixiao"), "serve", "--port", str(port)], tmp_path, env)
-    try:
-        _wait_up(url, proc)
+    with _serving(strong, tmp_path, env) as url:
         assert _token(url, "dept", "demo").status_code == 401
-    finally:
-        proc.terminate()
-        proc.wait(timeout=15)
 
 
 def test_seed_without_demo_creates_no_account_and_demo_is_refused_in_production(shell):

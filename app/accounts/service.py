@@ -179,17 +179,7 @@ def set_user_active(*, session: Session, actor: Actor, username: str, active: bo
     user.active = active
     ended = revoked = 0
     if not active:
-        now = utcnow()
-        ended = session.execute(
-            update(LoginSession)
-            .where(LoginSession.user_id == user.id, LoginSession.revoked_at.is_(None))
-            .values(revoked_at=now)
-        ).rowcount
-        revoked = session.execute(
-            update(ApiToken)
-            .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
-            .values(revoked_at=now)
-        ).rowcount
+        ended, revoked = _end_sessions_and_tokens(session, user)
     session.flush()
     after = user_snapshot(user)
     if not active:
@@ -201,12 +191,8 @@ def set_user_active(*, session: Session, actor: Actor, username: str, active: bo
     return user
 
 
-def set_password(*, session: Session, actor: Actor, username: str, password: str) -> User:
-    """Change or reset a password (the password policy applies); the user's browser sessions end
-    and their API tokens are revoked. The hashes never enter the audit log."""
-    user = require_user(session=session, username=username)
-    _check_password(password, user.username)
-    user.password_hash = security.hash_password(password)
+def _end_sessions_and_tokens(session: Session, user: User) -> tuple[int, int]:
+    """End the user's browser sessions and revoke their API tokens; how many of each."""
     now = utcnow()
     ended = session.execute(
         update(LoginSession)
@@ -218,6 +204,16 @@ def set_password(*, session: Session, actor: Actor, username: str, password: str
         .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
         .values(revoked_at=now)
     ).rowcount
+    return ended, revoked
+
+
+def set_password(*, session: Session, actor: Actor, username: str, password: str) -> User:
+    """Change or reset a password (the password policy applies); the user's browser sessions end
+    and their API tokens are revoked. The hashes never enter the audit log."""
+    user = require_user(session=session, username=username)
+    _check_password(password, user.username)
+    user.password_hash = security.hash_password(password)
+    ended, revoked = _end_sessions_and_tokens(session, user)
     session.flush()
     record_audit(
         session=session, actor=actor, action="user.password", entity="user", entity_id=user.id, entity_name=user.username,

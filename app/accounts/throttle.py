@@ -24,7 +24,7 @@ import math
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import case, delete, select, update
+from sqlalchemy import case, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -81,11 +81,15 @@ def _ensure_rows(session: Session, keys: list[str], now: datetime) -> None:
     session.execute(insert(LoginThrottle).values(rows).on_conflict_do_nothing(index_elements=["key"]))
 
 
-def _retry_after(session: Session, key: str, now: datetime) -> int:
-    until = session.scalar(select(LoginThrottle.blocked_until).where(LoginThrottle.key == key))
+def _seconds_until(until: datetime | None, now: datetime) -> int:
     if until is None:
         return 1
     return max(1, math.ceil((_as_utc(until) - now).total_seconds()))
+
+
+def _retry_after(session: Session, key: str, now: datetime) -> int:
+    until = session.scalar(select(LoginThrottle.blocked_until).where(LoginThrottle.key == key))
+    return _seconds_until(until, now)
 
 
 def _update(session: Session, key: str, values: dict, *where) -> int:
@@ -96,13 +100,13 @@ def _update(session: Session, key: str, values: dict, *where) -> int:
 def reserve(*, session: Session, username: str, address: str, now: datetime) -> Reservation:
     """Count this attempt as a failure of its keys, or say how long to wait when one is blocked."""
     keys = [(pair_key(username, address), PAIR_FREE), (address_key(address), ADDRESS_FREE)]
-    blocked = session.execute(
-        select(LoginThrottle.key).where(
+    blocked_until = session.scalar(
+        select(func.max(LoginThrottle.blocked_until)).where(
             LoginThrottle.key.in_([k for k, _ in keys]), LoginThrottle.blocked_until > now
         )
-    ).first()
-    if blocked is not None:  # no write: a refused attempt costs nothing
-        return Reservation(retry_after=_retry_after(session, blocked.key, now))
+    )
+    if blocked_until is not None:  # no write: a refused attempt costs nothing
+        return Reservation(retry_after=_seconds_until(blocked_until, now))
     _ensure_rows(session, [k for k, _ in keys], now)
     taken: list[tuple[str, bool]] = []
     for key, free in keys:

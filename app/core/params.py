@@ -29,6 +29,8 @@ MAX_PAGE = 100_000
 MAX_VERSION = 2**31 - 1
 
 _ASCII_INT = re.compile(r"[+-]?[0-9]{1,18}")
+# JSON can carry a surrogate only as an escape (UTF-8 bytes cannot encode one)
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89abcdefABCDEF]")
 
 
 def _id_path(description: str, missing: Callable[[], NotFound] = NotFound, **kw: Any):
@@ -116,6 +118,8 @@ async def valid_text(request: Request) -> None:
         return
     if "json" not in request.headers.get("content-type", ""):
         return
+    if not _SURROGATE_ESCAPE.search(await request.body()):
+        return  # the common case: no ``\\uD8..`` escape, nothing to parse twice
     try:
         body = await request.json()
     except ValueError:
